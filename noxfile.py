@@ -1,0 +1,307 @@
+"""Every check of the monorepo, driven by nox.
+
+`nox` with no arguments runs every session but `bench` (and `stress`).
+`nox -l` lists them.  Siblings are always installed from this repo's paths
+(or, in `build`, from its own wheelhouse), never by bare name from the
+public index: unrelated projects own the names `trio` and `trio-core` there.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+PACKAGES = ["trio-core", "trio-socket", "trio-streams", "trio-signals"]
+IMPORT_NAMES = {
+    "trio": "trio",
+    "trio-core": "trio_core",
+    "trio-socket": "trio_socket",
+    "trio-streams": "trio_streams",
+    "trio-signals": "trio_signals",
+}
+TEST_DEPS = ["pytest>=8", "hypothesis>=6", "trustme>=1.1", "coverage[toml]>=7"]
+INTEGRATION_PYTHONS = ["3.11", "3.12", "3.13"]
+
+nox.options.sessions = [
+    *(f"tests({pkg})" for pkg in PACKAGES),
+    "tests_poll",
+    *(f"integration({py})" for py in INTEGRATION_PYTHONS),
+    "typecheck",
+    "lint",
+    "layers",
+    "build",
+    "demo",
+    "coverage",
+]
+nox.options.reuse_existing_virtualenvs = False
+
+
+def _package_dir(name: str) -> Path:
+    return ROOT if name == "trio" else ROOT / "packages" / name
+
+
+def _sibling_closure(name: str) -> list[str]:
+    """The package and every sibling it declares, transitively (dependencies first)."""
+    order: list[str] = []
+
+    def visit(pkg: str) -> None:
+        if pkg in order:
+            return
+        meta = tomllib.loads((_package_dir(pkg) / "pyproject.toml").read_text())
+        for req in meta["project"].get("dependencies", []):
+            dep = req.split(">")[0].split("<")[0].split("=")[0].split("[")[0].strip()
+            if dep in IMPORT_NAMES:
+                visit(dep)
+        order.append(pkg)
+
+    visit(name)
+    return order
+
+
+def _install_local(session: nox.Session, *names: str) -> None:
+    """Install the given distributions (and their sibling closure) from this repo's paths."""
+    wanted: list[str] = []
+    for name in names:
+        for pkg in _sibling_closure(name):
+            if pkg not in wanted:
+                wanted.append(pkg)
+    session.install(*(str(_package_dir(pkg)) for pkg in wanted))
+
+
+@nox.session
+@nox.parametrize("package", PACKAGES, ids=PACKAGES)
+def tests(session: nox.Session, package: str) -> None:
+    """One distribution's own tests, with ONLY it and the siblings it declares installed."""
+    session.install(*TEST_DEPS)
+    _install_local(session, package)
+    installed = session.run("python", "-m", "pip", "list", "--format=freeze", silent=True)
+    assert isinstance(installed, str)
+    for other in set(IMPORT_NAMES) - set(_sibling_closure(package)):
+        if any(line.lower().startswith(f"{other}==") for line in installed.splitlines()):
+            session.error(f"{other} is installed, but {package} does not declare it")
+    session.run(
+        "python",
+        "-m",
+        "coverage",
+        "run",
+        f"--data-file={ROOT}/.coverage.{package}",
+        "-m",
+        "pytest",
+        f"packages/{package}/tests",
+        *session.posargs,
+    )
+
+
+@nox.session
+def tests_poll(session: nox.Session) -> None:
+    """The core's and the socket layer's tests again, forced onto the portable poll() I/O manager."""
+    session.install(*TEST_DEPS)
+    _install_local(session, "trio-streams", "trio-signals")
+    session.run(
+        "pytest",
+        "packages/trio-core/tests",
+        "packages/trio-socket/tests",
+        "packages/trio-streams/tests",
+        "packages/trio-signals/tests",
+        *session.posargs,
+        env={"TRIO_CORE_IO_MANAGER": "poll"},
+    )
+
+
+def _find_python(version: str) -> str | None:
+    """A real interpreter for `version`: pyenv's install first (its shims fail unless selected)."""
+    candidates: list[str] = []
+    try:
+        root = subprocess.run(
+            ["pyenv", "root"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        root = os.path.expanduser("~/.pyenv")
+    candidates += sorted(
+        glob.glob(f"{root}/versions/{version}.*/bin/python{version}"), reverse=True
+    )
+    if found := shutil.which(f"python{version}"):
+        candidates.append(found)
+    for candidate in candidates:
+        probe = subprocess.run(
+            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+        )
+        if probe.returncode == 0 and probe.stdout.strip() == version:
+            return candidate
+    return None
+
+
+@nox.session(python=False)
+@nox.parametrize("py", INTEGRATION_PYTHONS, ids=INTEGRATION_PYTHONS)
+def integration(session: nox.Session, py: str) -> None:
+    """`import trio` with all five distributions, on Python 3.11, 3.12 and 3.13."""
+    interpreter = _find_python(py)
+    if interpreter is None:
+        session.skip(f"Python {py} is not installed on this machine (looked in pyenv and PATH)")
+    venv = ROOT / ".nox" / f"integration-{py}-venv"
+    if venv.exists():
+        shutil.rmtree(venv)
+    session.run(interpreter, "-m", "venv", str(venv), external=True)
+    python = str(venv / "bin" / "python")
+    session.run(python, "-m", "pip", "install", "-q", "--upgrade", "pip", external=True)
+    session.run(python, "-m", "pip", "install", "-q", *TEST_DEPS, external=True)
+    session.run(
+        python,
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        *(str(_package_dir(p)) for p in [*PACKAGES, "trio"]),
+        external=True,
+    )
+    session.run(python, "-m", "pytest", "tests-integration", *session.posargs, external=True)
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """`mypy --strict` over every distribution's src/ (and the tests that type-check)."""
+    session.install("mypy>=1.10", "pytest>=8", "trustme>=1.1", "hypothesis>=6")
+    _install_local(session, *PACKAGES, "trio")
+    session.run(
+        "mypy",
+        "--strict",
+        "src/trio",
+        *(f"packages/{p}/src/{IMPORT_NAMES[p]}" for p in PACKAGES),
+    )
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """`ruff check` and `ruff format --check` over the whole repo."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def layers(session: nox.Session) -> None:
+    """The import-layer contract of ARCHITECTURE.md (import-linter), plus a private-module audit."""
+    session.install("import-linter>=2.1")
+    _install_local(session, *PACKAGES, "trio")
+    session.run("lint-imports")
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build a wheel and an sdist of all five distributions; install each wheel alone and import it."""
+    session.install("build>=1.2")
+    wheelhouse = ROOT / "dist" / "wheelhouse"
+    if wheelhouse.exists():
+        shutil.rmtree(wheelhouse)
+    wheelhouse.mkdir(parents=True)
+    names = [*PACKAGES, "trio"]
+    for name in names:
+        session.run("python", "-m", "build", "--outdir", str(wheelhouse), str(_package_dir(name)))
+    artifacts = sorted(p.name for p in wheelhouse.iterdir())
+    session.log(f"{len(artifacts)} artifacts: {', '.join(artifacts)}")
+    if len(artifacts) != 2 * len(names):
+        session.error(f"expected {2 * len(names)} artifacts, got {len(artifacts)}")
+    # Third-party runtime dependencies go into the wheelhouse too, so that the
+    # installs below need no index at all.
+    session.run(
+        "python",
+        "-m",
+        "pip",
+        "download",
+        "-q",
+        "--dest",
+        str(wheelhouse),
+        "--only-binary=:all:",
+        "idna>=3.4",
+    )
+    for name in names:
+        venv = ROOT / ".nox" / f"build-check-{name}"
+        if venv.exists():
+            shutil.rmtree(venv)
+        session.run(sys.executable, "-m", "venv", str(venv), external=True)
+        python = str(venv / "bin" / "python")
+        session.run(
+            python,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-index",
+            "--find-links",
+            str(wheelhouse),
+            name,
+            external=True,
+        )
+        module = IMPORT_NAMES[name]
+        session.run(
+            python,
+            "-c",
+            f"import {module}, importlib.metadata as m; "
+            f"print('{name}', m.version('{name}'), 'imports as', {module}.__name__)",
+            external=True,
+        )
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """The README's first command: the TLS echo/chat demo on loopback."""
+    session.install("trustme>=1.1")
+    _install_local(session, *PACKAGES, "trio")
+    session.run("python", "examples/demo.py", *session.posargs)
+
+
+@nox.session
+def coverage(session: nox.Session) -> None:
+    """Line coverage per distribution, from the `tests(...)` sessions; fails below 90%."""
+    session.install("coverage[toml]>=7")
+    files = glob.glob(str(ROOT / ".coverage.trio-*"))
+    if not files:
+        session.skip("no coverage data: run the tests(...) sessions first")
+    session.run("coverage", "combine", "--keep", *files)
+    for package in PACKAGES:
+        module = IMPORT_NAMES[package]
+        session.run(
+            "coverage",
+            "report",
+            f"--include=*/{module}/*",
+            "--fail-under=90",
+            success_codes=[0, 2] if os.environ.get("TRIO_COVERAGE_ADVISORY") else [0],
+        )
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks side by side against Trio 0.35 and asyncio (and uvloop), reported as ratios."""
+    session.install("uvloop>=0.19", "psutil>=5")
+    _install_local(session, *PACKAGES, "trio")
+    # Trio 0.35 owns the import name `trio` too, so it lives in a venv of its own.
+    peer = ROOT / ".nox" / "bench-peer-trio"
+    if not (peer / "bin" / "python").exists():
+        session.run(sys.executable, "-m", "venv", str(peer), external=True)
+        session.run(
+            str(peer / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "trio==0.35.0",
+            "psutil>=5",
+            external=True,
+        )
+    session.run(
+        "python",
+        "benchmarks/run.py",
+        "--peer-python",
+        str(peer / "bin" / "python"),
+        *session.posargs,
+    )

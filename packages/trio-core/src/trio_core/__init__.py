@@ -1,0 +1,5 @@
+"""trio-core: the run loop of the trio project."""
+
+from importlib.metadata import version as _version
+
+__version__: str = _version("trio-core")

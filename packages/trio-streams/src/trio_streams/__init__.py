@@ -1,0 +1,5 @@
+"""trio-streams: the stream layer of the trio project."""
+
+from importlib.metadata import version as _version
+
+__version__: str = _version("trio-streams")
