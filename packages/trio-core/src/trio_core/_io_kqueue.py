@@ -1,0 +1,78 @@
+"""The kqueue I/O manager (macOS and the BSDs).
+
+Each waiter registers its own ``(fd, filter)`` pair with ``EV_ONESHOT``, so
+a wake-up needs no clean-up; an aborted wait deletes its filter.
+"""
+
+from __future__ import annotations
+
+import errno
+import select
+import sys
+from typing import Any
+
+from ._io_common import MAX_TIMEOUT, FdWaiters, ReadinessIOManager, Reschedule
+
+assert sys.platform != "linux" and sys.platform != "win32", "kqueue is for macOS and the BSDs"
+
+_READ = 1
+_WRITE = 2
+
+
+class KqueueIOManager(ReadinessIOManager):
+    backend = "kqueue"
+
+    def __init__(self, reschedule: Reschedule) -> None:
+        super().__init__(reschedule)
+        self._kqueue = select.kqueue()
+
+    def _control(self, fd: int, kfilter: int, flags: int) -> None:
+        event = select.kevent(fd, kfilter, flags)
+        try:
+            self._kqueue.control([event], 0)
+        except OSError as exc:
+            if flags & select.KQ_EV_DELETE and exc.errno in (errno.ENOENT, errno.EBADF):
+                return
+            raise
+
+    def _arm(self, fd: int, waiters: FdWaiters) -> None:
+        wanted = (_READ if waiters.read_task is not None else 0) | (
+            _WRITE if waiters.write_task is not None else 0
+        )
+        add = select.KQ_EV_ADD | select.KQ_EV_ONESHOT
+        if wanted & _READ and not waiters.armed & _READ:
+            self._control(fd, select.KQ_FILTER_READ, add)
+        if wanted & _WRITE and not waiters.armed & _WRITE:
+            self._control(fd, select.KQ_FILTER_WRITE, add)
+        if waiters.armed & _READ and not wanted & _READ:
+            self._control(fd, select.KQ_FILTER_READ, select.KQ_EV_DELETE)
+        if waiters.armed & _WRITE and not wanted & _WRITE:
+            self._control(fd, select.KQ_FILTER_WRITE, select.KQ_EV_DELETE)
+        waiters.armed = wanted
+
+    def _forget(self, fd: int, waiters: FdWaiters) -> None:
+        waiters.read_task = waiters.write_task = None
+        self._arm(fd, waiters)
+
+    def get_events(self, timeout: float) -> Any:
+        max_events = max(1, 2 * len(self._waiters))
+        return self._kqueue.control([], max_events, min(timeout, MAX_TIMEOUT))
+
+    def process_events(self, events: Any) -> None:
+        all_waiters = self._waiters
+        for event in events:
+            fd = event.ident
+            waiters = all_waiters.get(fd)
+            if waiters is None:
+                continue
+            error = bool(event.flags & (select.KQ_EV_EOF | select.KQ_EV_ERROR))
+            if event.filter == select.KQ_FILTER_READ:
+                waiters.armed &= ~_READ
+                self._wake(fd, True, error)
+            elif event.filter == select.KQ_FILTER_WRITE:
+                waiters.armed &= ~_WRITE
+                self._wake(fd, error, True)
+            self._arm(fd, waiters)
+
+    def close(self) -> None:
+        self._kqueue.close()

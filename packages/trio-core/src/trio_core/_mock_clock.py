@@ -1,0 +1,108 @@
+"""MockClock: a clock for tests, whose time moves only when told to (or when idle)."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import final
+
+from ._run import current_statistics
+from ._traps import GLOBAL_RUN_CONTEXT
+from .abc import Clock
+
+__all__ = ["MockClock"]
+
+
+@final
+class MockClock(Clock):
+    """A clock for tests: virtual time that you control.
+
+    Args:
+        rate: how many virtual seconds pass per real second (default 0: time
+            stands still unless you :meth:`jump` it).
+        autojump_threshold: if the whole run has been idle (every task
+            blocked) for this many *real* seconds, jump virtual time straight
+            to the next deadline.  ``0`` makes sleeps and timeouts of any
+            length complete instantly, in order; ``math.inf`` (the default)
+            disables it.
+
+    Raises:
+        ValueError: for a negative or NaN ``rate`` or ``autojump_threshold``.
+    """
+
+    def __init__(self, rate: float = 0.0, autojump_threshold: float = math.inf) -> None:
+        self._real_base = 0.0
+        self._virtual_base = 0.0
+        self._rate = 0.0
+        self._autojump_threshold = math.inf
+        self.rate = rate
+        self.autojump_threshold = autojump_threshold
+
+    def __repr__(self) -> str:
+        return f"<MockClock, time={self.current_time():.7f}, rate={self._rate} @ {id(self):#x}>"
+
+    @property
+    def rate(self) -> float:
+        """Virtual seconds per real second.  Settable."""
+        return self._rate
+
+    @rate.setter
+    def rate(self, new_rate: float) -> None:
+        if not new_rate >= 0:
+            raise ValueError(f"MockClock rate must be a non-negative number, got {new_rate!r}")
+        real = time.perf_counter()
+        self._virtual_base = self._real_to_virtual(real)
+        self._real_base = real
+        self._rate = float(new_rate)
+
+    @property
+    def autojump_threshold(self) -> float:
+        """Real seconds of idleness after which virtual time jumps.  Settable."""
+        return self._autojump_threshold
+
+    @autojump_threshold.setter
+    def autojump_threshold(self, new_threshold: float) -> None:
+        if not new_threshold >= 0:
+            raise ValueError(
+                f"autojump_threshold must be a non-negative number, got {new_threshold!r}"
+            )
+        self._autojump_threshold = float(new_threshold)
+        runner = getattr(GLOBAL_RUN_CONTEXT, "runner", None)
+        if runner is not None and runner.clock is self:
+            runner.clock_autojump_threshold = self._autojump_threshold
+            # Wake the loop so that it recomputes its timeout.
+            runner.entry_queue.wakeup.wakeup()
+
+    def _real_to_virtual(self, real: float) -> float:
+        return self._virtual_base + self._rate * (real - self._real_base)
+
+    def start_clock(self) -> None:
+        """Called by the run: nothing to do (the virtual time keeps its value)."""
+
+    def current_time(self) -> float:
+        """The virtual time."""
+        return self._real_to_virtual(time.perf_counter())
+
+    def deadline_to_sleep_time(self, deadline: float) -> float:
+        """Real seconds until the virtual ``deadline`` (a huge number if time stands still)."""
+        virtual_timeout = deadline - self.current_time()
+        if virtual_timeout <= 0:
+            return 0.0
+        if self._rate > 0:
+            return virtual_timeout / self._rate
+        return 999999999.0
+
+    def jump(self, seconds: float) -> None:
+        """Move virtual time forward by ``seconds``.  Not a checkpoint.
+
+        Raises:
+            ValueError: if ``seconds`` is negative or NaN (time cannot go back).
+        """
+        if not seconds >= 0:
+            raise ValueError(f"MockClock can only jump forward, got {seconds!r}")
+        self._virtual_base += seconds
+
+    def _autojump(self) -> None:
+        gap = current_statistics().seconds_to_next_deadline
+        if 0 < gap < math.inf:
+            self.jump(gap)

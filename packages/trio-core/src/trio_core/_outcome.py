@@ -1,0 +1,103 @@
+"""Outcomes: the result of a call, kept so that it can be handed on later.
+
+trio-core carries these few lines instead of depending on a third-party
+package: an :class:`Outcome` is either a :class:`Value` or an
+:class:`Error`, and ``unwrap()`` returns the value or raises the error.  The
+run loop uses them to resume tasks (``reschedule(task, Value(42))``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Generator
+from typing import Any, Generic, NoReturn, ParamSpec, TypeVar, final
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+P = ParamSpec("P")
+
+__all__ = ["Outcome", "Value", "Error", "capture", "acapture"]
+
+
+class Outcome(Generic[T_co]):
+    """Base class of :class:`Value` and :class:`Error`; do not subclass it yourself."""
+
+    __slots__ = ()
+
+    def unwrap(self) -> T_co:
+        """Return the value, or raise the exception this outcome holds."""
+        raise NotImplementedError
+
+    def send(self, gen: Generator[Any, Any, Any]) -> Any:
+        """Send the value into ``gen``, or throw the exception into it."""
+        raise NotImplementedError
+
+
+@final
+class Value(Outcome[T_co]):
+    """An outcome that holds a returned value."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: T_co) -> None:
+        self.value: T_co = value
+
+    def __repr__(self) -> str:
+        return f"Value({self.value!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Value) and bool(other.value == self.value)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def unwrap(self) -> T_co:
+        """Return the held value."""
+        return self.value
+
+    def send(self, gen: Generator[Any, Any, Any]) -> Any:
+        """Send the held value into ``gen``."""
+        return gen.send(self.value)
+
+
+@final
+class Error(Outcome[NoReturn]):
+    """An outcome that holds a raised exception."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        if not isinstance(error, BaseException):
+            raise TypeError(f"Error() needs an exception instance, got {error!r}")
+        self.error: BaseException = error
+
+    def __repr__(self) -> str:
+        return f"Error({self.error!r})"
+
+    def unwrap(self) -> NoReturn:
+        """Raise the held exception (the outcome keeps no reference to it afterwards)."""
+        error = self.error
+        try:
+            raise error
+        finally:
+            del error
+
+    def send(self, gen: Generator[Any, Any, Any]) -> Any:
+        """Throw the held exception into ``gen``."""
+        return gen.throw(self.error)
+
+
+def capture(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Value[T] | Error:
+    """Call ``fn(*args, **kwargs)`` and return its result as an :class:`Outcome`."""
+    try:
+        return Value(fn(*args, **kwargs))
+    except BaseException as exc:
+        return Error(exc.with_traceback(exc.__traceback__.tb_next if exc.__traceback__ else None))
+
+
+async def acapture(
+    fn: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs
+) -> Value[T] | Error:
+    """Await ``fn(*args, **kwargs)`` and return its result as an :class:`Outcome`."""
+    try:
+        return Value(await fn(*args, **kwargs))
+    except BaseException as exc:
+        return Error(exc.with_traceback(exc.__traceback__.tb_next if exc.__traceback__ else None))

@@ -1,0 +1,102 @@
+"""ParkingLot: the fair queue of sleeping tasks that every sync primitive is built on."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import final
+
+from ._ki import enable_ki_protection
+from ._run import Task, _task
+from ._traps import Abort, RaiseCancelT, wait_task_rescheduled
+
+__all__ = ["ParkingLot", "ParkingLotStatistics"]
+
+
+@dataclass(frozen=True, slots=True)
+class ParkingLotStatistics:
+    """What :meth:`ParkingLot.statistics` returns."""
+
+    tasks_waiting: int
+
+
+@final
+class ParkingLot:
+    """A FIFO queue of parked tasks, woken explicitly with :meth:`unpark`.
+
+    The building block of locks, events, conditions and channels: it holds
+    no state but the queue, so the primitive on top decides when to park and
+    when to wake.  ``len(lot)`` and ``bool(lot)`` tell how many tasks wait.
+    """
+
+    __slots__ = ("_parked",)
+
+    def __init__(self) -> None:
+        self._parked: OrderedDict[Task, None] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._parked)
+
+    def __bool__(self) -> bool:
+        return bool(self._parked)
+
+    def __repr__(self) -> str:
+        return f"<ParkingLot with {len(self._parked)} parked task(s)>"
+
+    @enable_ki_protection
+    async def park(self) -> None:
+        """Sleep until woken by :meth:`unpark` (or cancelled).
+
+        Blocks always, so it is a checkpoint in effect; it does not check for
+        an earlier cancellation first.
+        """
+        task = _task()
+        self._parked[task] = None
+        task.custom_sleep_data = self
+
+        def abort(_: RaiseCancelT) -> Abort:
+            lot: ParkingLot = task.custom_sleep_data
+            del lot._parked[task]
+            return Abort.SUCCEEDED
+
+        await wait_task_rescheduled(abort)
+
+    def _pop_several(self, count: int | float) -> Iterator[Task]:
+        if isinstance(count, float) and count != float("inf"):
+            raise ValueError(f"count must be an int or math.inf, got {count!r}")
+        if count < 0:
+            raise ValueError(f"count must not be negative, got {count!r}")
+        while count > 0 and self._parked:
+            task, _ = self._parked.popitem(last=False)
+            yield task
+            count -= 1
+
+    @enable_ki_protection
+    def unpark(self, *, count: int | float = 1) -> list[Task]:
+        """Wake up to ``count`` tasks, longest-waiting first; return them.  Not a checkpoint."""
+        tasks = list(self._pop_several(count))
+        for task in tasks:
+            task._runner._reschedule_value(task, None)
+        return tasks
+
+    def unpark_all(self) -> list[Task]:
+        """Wake every parked task; return them."""
+        return self.unpark(count=len(self._parked))
+
+    @enable_ki_protection
+    def repark(self, new_lot: ParkingLot, *, count: int | float = 1) -> None:
+        """Move up to ``count`` parked tasks to ``new_lot``, without waking them."""
+        if not isinstance(new_lot, ParkingLot):
+            raise TypeError(f"new_lot must be a ParkingLot, got {new_lot!r}")
+        for task in self._pop_several(count):
+            new_lot._parked[task] = None
+            task.custom_sleep_data = new_lot
+
+    def repark_all(self, new_lot: ParkingLot) -> None:
+        """Move every parked task to ``new_lot``."""
+        self.repark(new_lot, count=len(self._parked))
+
+    def statistics(self) -> ParkingLotStatistics:
+        """How many tasks are parked here."""
+        return ParkingLotStatistics(tasks_waiting=len(self._parked))

@@ -1,0 +1,100 @@
+"""The traps: the only ways a task hands control back to the run loop.
+
+A task's coroutine suspends by yielding one of these messages up through
+its awaits, straight to the run loop (``types.coroutine`` generators):
+
+* ``_CHECKPOINT``: "reschedule me now, raising Cancelled if my cancel scope
+  is cancelled" (a full checkpoint in one trip);
+* ``_SHIELDED_CHECKPOINT``: "reschedule me now, whatever the cancel state";
+* an abort function: "park me until somebody calls ``reschedule``; if I am
+  cancelled meanwhile, call this to ask whether I may be woken early".
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+import types
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any, Final, NoReturn, final
+
+if TYPE_CHECKING:
+    from ._run import Runner, Task
+
+__all__ = [
+    "Abort",
+    "RaiseCancelT",
+    "wait_task_rescheduled",
+    "cancel_shielded_checkpoint",
+    "checkpoint",
+    "GLOBAL_RUN_CONTEXT",
+]
+
+
+class _RunContext(threading.local):
+    runner: Runner
+    task: Task
+
+
+GLOBAL_RUN_CONTEXT: Final = _RunContext()
+
+
+@final
+class Abort(enum.Enum):
+    """What an abort function passed to :func:`wait_task_rescheduled` answers.
+
+    ``SUCCEEDED``: the task is no longer waiting on anything; the run loop
+    resumes it with the cancellation.  ``FAILED``: the wait could not be
+    undone; whoever completes it will call :func:`reschedule`.
+    """
+
+    SUCCEEDED = 1
+    FAILED = 2
+
+
+RaiseCancelT = Callable[[], NoReturn]
+
+
+class _Checkpoint:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<checkpoint trap>"
+
+
+_CHECKPOINT: Final = _Checkpoint()
+_SHIELDED_CHECKPOINT: Final = _Checkpoint()
+
+
+@types.coroutine
+def _yield(msg: object) -> Generator[Any, Any, Any]:
+    return (yield msg)
+
+
+async def checkpoint() -> None:
+    """A full checkpoint: raise :exc:`Cancelled` if the surrounding scope is
+    cancelled, and give other tasks a turn either way."""
+    await _yield(_CHECKPOINT)
+
+
+async def cancel_shielded_checkpoint() -> None:
+    """Give other tasks a turn, ignoring cancellation (a schedule point only)."""
+    await _yield(_SHIELDED_CHECKPOINT)
+
+
+async def wait_task_rescheduled(abort_func: Callable[[RaiseCancelT], Abort]) -> Any:
+    """Put the current task to sleep until :func:`reschedule` is called on it.
+
+    This is the primitive every blocking operation is built from.  The task
+    resumes with the outcome passed to ``reschedule`` (its value is returned,
+    its error raised).  If the task is cancelled (or gets a KeyboardInterrupt)
+    while asleep, the run loop calls ``abort_func(raise_cancel)``: return
+    :attr:`Abort.SUCCEEDED` if the wait was undone (the task then resumes by
+    raising the cancellation), or :attr:`Abort.FAILED` if it cannot be undone
+    (then something must still call ``reschedule`` later).  ``abort_func``
+    runs in the run loop, so it must not block or raise.
+
+    Not a checkpoint by itself: call :func:`checkpoint_if_cancelled` first if
+    the operation should notice an earlier cancellation.
+    """
+    return await _yield(abort_func)
