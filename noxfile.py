@@ -93,6 +93,7 @@ def tests(session: nox.Session, package: str) -> None:
         "coverage",
         "run",
         f"--data-file={ROOT}/.coverage.{package}",
+        f"--source={IMPORT_NAMES[package]}",
         "-m",
         "pytest",
         f"packages/{package}/tests",

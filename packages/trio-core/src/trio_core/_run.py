@@ -1442,12 +1442,17 @@ class Runner:
     # -- Control-C
 
     def deliver_ki(self) -> None:
-        self.ki_pending = True
-        if self.main_task is not None:
+        # ki_pending was set by the signal handler; it is cleared when the
+        # KeyboardInterrupt is raised in the main task.
+        if self.ki_pending and self.main_task is not None:
             self.main_task._attempt_delivery_of_pending_ki()
 
     def ki_handler(self, signum: int, frame: types.FrameType | None) -> None:
         if ki_protection_enabled(frame):
+            # A plain attribute store is safe here, whatever the loop was doing:
+            # the main task's next checkpoint sees it.  If the main task is
+            # parked, deliver_ki (run from the loop) wakes it.
+            self.ki_pending = True
             self.entry_queue.run_sync_soon(self.deliver_ki, (), True)
         else:
             raise KeyboardInterrupt
