@@ -38,9 +38,11 @@ import logging
 import math
 import signal
 import socket
+import sys
 import threading
 import time
 import types
+import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass
@@ -1266,6 +1268,8 @@ class Runner:
         self.waiting_for_idle: list[tuple[float, int, Task]] = []
         self._idle_seq = itertools.count()
         self.clock_autojump_threshold: float = getattr(clock, "_autojump_threshold", _inf)
+        self.asyncgens: weakref.WeakSet[Any] = weakref.WeakSet()
+        self.prev_asyncgen_hooks: Any = None
         for instrument in instruments:
             self.add_instrument(instrument)
 
@@ -1423,6 +1427,59 @@ class Runner:
             except BaseException as exc:
                 self.main_task_outcome = Error(exc)
                 system_nursery.cancel_scope.cancel()
+        # Every task but this one has exited: close the generators still alive.
+        while self.asyncgens:
+            batch = list(self.asyncgens)
+            self.asyncgens.clear()
+            for agen in batch:
+                await self._close_asyncgen(agen)
+
+    # -- async generators
+    #
+    # An async generator that is dropped before it finished must be closed by
+    # awaiting its aclose(), which only a run can do.  Python asks the hooks
+    # installed here: the finalizer hands the generator to a system task (via
+    # run_sync_soon, since it is called from the garbage collector at any
+    # point), and generators still alive when the main task has exited are
+    # closed before run() returns.
+
+    def install_asyncgen_hooks(self) -> None:
+        self.prev_asyncgen_hooks = sys.get_asyncgen_hooks()
+        sys.set_asyncgen_hooks(
+            firstiter=self._asyncgen_firstiter, finalizer=self._asyncgen_finalizer
+        )
+
+    def restore_asyncgen_hooks(self) -> None:
+        if self.prev_asyncgen_hooks is not None:
+            sys.set_asyncgen_hooks(*self.prev_asyncgen_hooks)
+            self.prev_asyncgen_hooks = None
+
+    def _asyncgen_firstiter(self, agen: Any) -> None:
+        self.asyncgens.add(agen)
+
+    def _asyncgen_finalizer(self, agen: Any) -> None:
+        try:
+            self.entry_queue.run_sync_soon(self._spawn_asyncgen_closer, (agen,), False)
+        except RunFinishedError:
+            _close_asyncgen_synchronously(agen)
+
+    def _spawn_asyncgen_closer(self, agen: Any) -> None:
+        assert self.system_nursery is not None
+        self.spawn_impl(
+            self._close_asyncgen,
+            (agen,),
+            self.system_nursery,
+            f"<closing {agen!r}>",
+            system_task=True,
+        )
+
+    @staticmethod
+    async def _close_asyncgen(agen: Any) -> None:
+        with CancelScope(shield=True):
+            try:
+                await agen.aclose()
+            except BaseException:
+                _logger.exception("exception while closing the async generator %r", agen)
 
     async def _run_sync_soon_task(self) -> None:
         entry_queue = self.entry_queue
@@ -1624,6 +1681,7 @@ def run(
         ):
             signal.signal(signal.SIGINT, runner.ki_handler)
             installed_ki = True
+        runner.install_asyncgen_hooks()
         runner.clock.start_clock()
         if "before_run" in runner.instruments:
             runner.call_instruments("before_run")
@@ -1638,6 +1696,7 @@ def run(
     finally:
         if installed_ki:
             signal.signal(signal.SIGINT, signal.default_int_handler)
+        runner.restore_asyncgen_hooks()
         runner.close()
         del GLOBAL_RUN_CONTEXT.runner
         if hasattr(GLOBAL_RUN_CONTEXT, "task"):
@@ -1657,6 +1716,20 @@ def run(
         if matched is not None:
             raise KeyboardInterrupt from outcome.error
     return outcome.unwrap()  # type: ignore[no-any-return]
+
+
+def _close_asyncgen_synchronously(agen: Any) -> None:
+    # The run is over: step aclose() by hand; it cannot block on anything real.
+    closer = agen.aclose()
+    try:
+        closer.send(None)
+    except StopIteration:
+        return
+    except BaseException:
+        _logger.exception("exception while closing the async generator %r", agen)
+        return
+    closer.close()
+    _logger.error("the async generator %r tried to block while being closed after its run", agen)
 
 
 # ---------------------------------------------------------------- public helpers
