@@ -1091,6 +1091,10 @@ class _EntryQueue:
         self.idempotent: dict[tuple[Callable[..., object], tuple[Any, ...]], None] = {}
         self.wakeup = _WakeupSocketpair()
         self.done = False
+        # Guards `idempotent` against a writer thread that fetched the dict just
+        # before run_all swapped it.  Re-entrant, because a signal handler may
+        # call run_sync_soon on the loop's own thread while it holds the lock.
+        self.idempotent_lock = threading.RLock()
 
     def run_sync_soon(
         self, sync_fn: Callable[..., object], args: tuple[Any, ...], idempotent: bool
@@ -1098,7 +1102,8 @@ class _EntryQueue:
         if self.done:
             raise RunFinishedError("the trio_core.run() this token belongs to has finished")
         if idempotent:
-            self.idempotent[(sync_fn, args)] = None
+            with self.idempotent_lock:
+                self.idempotent[(sync_fn, args)] = None
         else:
             self.queue.append((sync_fn, args))
         self.wakeup.wakeup()
@@ -1112,7 +1117,8 @@ class _EntryQueue:
             sync_fn, args = queue.popleft()
             self._run_cb(sync_fn, args)
         while self.idempotent:
-            batch, self.idempotent = self.idempotent, {}
+            with self.idempotent_lock:
+                batch, self.idempotent = self.idempotent, {}
             for sync_fn, args in batch:
                 self._run_cb(sync_fn, args)
 
