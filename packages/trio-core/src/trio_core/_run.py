@@ -900,12 +900,17 @@ class Nursery(metaclass=_NoPublicConstructor):
         self._nested_child_running = False
         self._check_nursery_closed()
         if not self._closed:
-            # Wait for the children.  A cancellation now cancels them (via our
-            # scope) and is reported with their exceptions; we keep waiting.
+            # Wait for the children.  A cancellation of the parent now cancels
+            # them (through our scope) and we keep waiting; the children report
+            # their own Cancelled, so the parent's is not added.  Anything else
+            # injected (KeyboardInterrupt) is kept.
             def aborted(raise_cancel: RaiseCancelT) -> Abort:
                 outcome = capture(raise_cancel)
                 assert isinstance(outcome, Error)
-                self._add_exc(outcome.error)
+                if not isinstance(outcome.error, Cancelled):
+                    self._add_exc(outcome.error)
+                del outcome
+                self.cancel_scope.cancel()
                 return Abort.FAILED
 
             self._parent_waiting_in_aexit = True
