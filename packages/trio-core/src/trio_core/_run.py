@@ -138,6 +138,17 @@ def _task() -> Task:
         ) from None
 
 
+def _check_time(value: object, what: str) -> float:
+    """``value`` as a float, or a TypeError/ValueError that names ``what`` and the fix."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    else:
+        raise TypeError(f"{what} must be a number of seconds (an int or a float), got {value!r}")
+    if number != number:
+        raise ValueError(f"{what} must not be NaN (use math.inf for 'never')")
+    return number
+
+
 # ---------------------------------------------------------------- deadlines
 
 
@@ -300,9 +311,9 @@ class CancelScope:
     def __init__(
         self, *, deadline: float = _inf, shield: bool = False, relative_deadline: float = _inf
     ) -> None:
-        if math.isnan(deadline):
-            raise ValueError("deadline must not be NaN (use math.inf for no deadline)")
-        if math.isnan(relative_deadline) or relative_deadline < 0:
+        deadline = _check_time(deadline, "CancelScope deadline")
+        relative_deadline = _check_time(relative_deadline, "CancelScope relative_deadline")
+        if relative_deadline < 0:
             raise ValueError(
                 f"relative_deadline must be a non-negative number of seconds, "
                 f"got {relative_deadline!r}"
@@ -529,7 +540,7 @@ def move_on_after(seconds: float, *, shield: bool = False) -> CancelScope:
     Raises:
         ValueError: if ``seconds`` is negative or NaN.
     """
-    if math.isnan(seconds) or seconds < 0:
+    if _check_time(seconds, "timeout") < 0:
         raise ValueError(f"timeout must be a non-negative number of seconds, got {seconds!r}")
     return CancelScope(relative_deadline=seconds, shield=shield)
 
@@ -595,7 +606,9 @@ async def sleep_until(deadline: float) -> None:
     Raises:
         ValueError: if ``deadline`` is NaN.
     """
-    if deadline != deadline:
+    if type(deadline) is not float:
+        deadline = _check_time(deadline, "sleep_until() deadline")
+    elif deadline != deadline:
         raise ValueError("sleep_until() deadline must not be NaN")
     task = _task()
     runner = task._runner
@@ -619,6 +632,8 @@ async def sleep(seconds: float) -> None:
     Raises:
         ValueError: if ``seconds`` is negative or NaN.
     """
+    if type(seconds) is not float:
+        seconds = _check_time(seconds, "sleep() duration")
     if not seconds > 0:
         if seconds == 0:
             await checkpoint()
