@@ -103,7 +103,7 @@ def tests(session: nox.Session, package: str) -> None:
 
 @nox.session
 def tests_poll(session: nox.Session) -> None:
-    """The core's and the socket layer's tests again, forced onto the portable poll() I/O manager."""
+    """Every package's tests again, forced onto the portable poll() I/O manager."""
     session.install(*TEST_DEPS)
     _install_local(session, "trio-streams", "trio-signals")
     session.run(
@@ -199,7 +199,7 @@ def layers(session: nox.Session) -> None:
 
 @nox.session
 def build(session: nox.Session) -> None:
-    """Build a wheel and an sdist of all five distributions; install each wheel alone and import it."""
+    """Build a wheel and an sdist of all five distributions; install each wheel alone."""
     session.install("build>=1.2")
     wheelhouse = ROOT / "dist" / "wheelhouse"
     if wheelhouse.exists():
