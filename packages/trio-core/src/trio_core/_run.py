@@ -600,10 +600,17 @@ async def sleep_forever() -> NoReturn:
     raise RuntimeError("sleep_forever() was woken up by reschedule(); that is a bug in the caller")
 
 
+def _abort_sleep(_: RaiseCancelT) -> Abort:
+    # Recognised by Task._attempt_abort, which drops the task's deadline entry:
+    # a shared function instead of a closure per sleep keeps sleeping tasks small.
+    return Abort.SUCCEEDED
+
+
 async def sleep_until(deadline: float) -> None:
     """Sleep until :func:`current_time` reaches ``deadline``.  A checkpoint.
 
     Raises:
+        TypeError: if ``deadline`` is not a number.
         ValueError: if ``deadline`` is NaN.
     """
     if type(deadline) is not float:
@@ -615,21 +622,15 @@ async def sleep_until(deadline: float) -> None:
     if deadline <= runner.clock.current_time():
         await checkpoint()
         return
-    deadlines = runner.deadlines
-    deadlines.add(deadline, task)
-
-    def abort(_: RaiseCancelT) -> Abort:
-        if task._deadline_seq:
-            deadlines.discard(task)
-        return Abort.SUCCEEDED
-
-    await wait_task_rescheduled(abort)
+    runner.deadlines.add(deadline, task)
+    await wait_task_rescheduled(_abort_sleep)
 
 
 async def sleep(seconds: float) -> None:
     """Sleep for ``seconds`` seconds.  A checkpoint, even for ``sleep(0)``.
 
     Raises:
+        TypeError: if ``seconds`` is not a number.
         ValueError: if ``seconds`` is negative or NaN.
     """
     if type(seconds) is not float:
@@ -639,7 +640,10 @@ async def sleep(seconds: float) -> None:
             await checkpoint()
             return
         raise ValueError(f"sleep() needs a non-negative number of seconds, got {seconds!r}")
-    await sleep_until(_runner().clock.current_time() + seconds)
+    task = _task()
+    runner = task._runner
+    runner.deadlines.add(runner.clock.current_time() + seconds, task)
+    await wait_task_rescheduled(_abort_sleep)
 
 
 # ---------------------------------------------------------------- tasks
@@ -734,6 +738,8 @@ class Task(metaclass=_NoPublicConstructor):
         abort_func = self._abort_func
         if abort_func is None:
             return
+        if abort_func is _abort_sleep and self._deadline_seq:
+            self._runner.deadlines.discard(self)
         success = abort_func(raise_cancel)
         if type(success) is not Abort:
             raise TrioInternalError(f"abort function must return Abort, not {success!r}")

@@ -66,35 +66,40 @@ _CHECKPOINT: Final = _Checkpoint()
 _SHIELDED_CHECKPOINT: Final = _Checkpoint()
 
 
+# The three traps are generator-based coroutines (``types.coroutine``) rather
+# than ``async def``: each saves a coroutine frame per await, which is most of
+# the memory of a sleeping task and a good part of the cost of a checkpoint.
+
+
 @types.coroutine
-def _yield(msg: object) -> Generator[Any, Any, Any]:
-    return (yield msg)
-
-
-async def checkpoint() -> None:
+def checkpoint() -> Generator[Any, Any, None]:
     """A full checkpoint: raise :exc:`Cancelled` if the surrounding scope is
-    cancelled, and give other tasks a turn either way."""
-    await _yield(_CHECKPOINT)
+    cancelled, and give other tasks a turn either way.  Use as ``await checkpoint()``."""
+    yield _CHECKPOINT
 
 
-async def cancel_shielded_checkpoint() -> None:
-    """Give other tasks a turn, ignoring cancellation (a schedule point only)."""
-    await _yield(_SHIELDED_CHECKPOINT)
+@types.coroutine
+def cancel_shielded_checkpoint() -> Generator[Any, Any, None]:
+    """Give other tasks a turn, ignoring cancellation (a schedule point only).
+    Use as ``await cancel_shielded_checkpoint()``."""
+    yield _SHIELDED_CHECKPOINT
 
 
-async def wait_task_rescheduled(abort_func: Callable[[RaiseCancelT], Abort]) -> Any:
+@types.coroutine
+def wait_task_rescheduled(abort_func: Callable[[RaiseCancelT], Abort]) -> Generator[Any, Any, Any]:
     """Put the current task to sleep until :func:`reschedule` is called on it.
 
-    This is the primitive every blocking operation is built from.  The task
-    resumes with the outcome passed to ``reschedule`` (its value is returned,
-    its error raised).  If the task is cancelled (or gets a KeyboardInterrupt)
-    while asleep, the run loop calls ``abort_func(raise_cancel)``: return
+    Use as ``await wait_task_rescheduled(abort_func)``.  This is the primitive
+    every blocking operation is built from.  The task resumes with the
+    outcome passed to ``reschedule`` (its value is returned, its error
+    raised).  If the task is cancelled (or gets a KeyboardInterrupt) while
+    asleep, the run loop calls ``abort_func(raise_cancel)``: return
     :attr:`Abort.SUCCEEDED` if the wait was undone (the task then resumes by
     raising the cancellation), or :attr:`Abort.FAILED` if it cannot be undone
     (then something must still call ``reschedule`` later).  ``abort_func``
     runs in the run loop, so it must not block or raise.
 
-    Not a checkpoint by itself: call :func:`checkpoint_if_cancelled` first if
-    the operation should notice an earlier cancellation.
+    If the task is already cancelled when it parks, ``abort_func`` is called
+    at once.  Not a schedule point by itself when the wait is undone that way.
     """
-    return await _yield(abort_func)
+    return (yield abort_func)
