@@ -19,7 +19,14 @@ if _sys.platform == "win32":  # pragma: no cover
 from importlib.metadata import version as _version
 
 from . import abc as abc
+from . import from_thread as from_thread
 from . import lowlevel as lowlevel
+from . import testing as testing
+from . import to_thread as to_thread
+from ._channel import MemoryChannelStatistics as MemoryChannelStatistics
+from ._channel import MemoryReceiveChannel as MemoryReceiveChannel
+from ._channel import MemorySendChannel as MemorySendChannel
+from ._channel import open_memory_channel as open_memory_channel
 from ._exceptions import BrokenResourceError as BrokenResourceError
 from ._exceptions import BusyResourceError as BusyResourceError
 from ._exceptions import Cancelled as Cancelled
@@ -44,6 +51,17 @@ from ._run import run as run
 from ._run import sleep as sleep
 from ._run import sleep_forever as sleep_forever
 from ._run import sleep_until as sleep_until
+from ._sync import CapacityLimiter as CapacityLimiter
+from ._sync import CapacityLimiterStatistics as CapacityLimiterStatistics
+from ._sync import Condition as Condition
+from ._sync import ConditionStatistics as ConditionStatistics
+from ._sync import Event as Event
+from ._sync import EventStatistics as EventStatistics
+from ._sync import Lock as Lock
+from ._sync import LockStatistics as LockStatistics
+from ._sync import Semaphore as Semaphore
+from ._sync import SemaphoreStatistics as SemaphoreStatistics
+from ._sync import StrictFIFOLock as StrictFIFOLock
 
 __version__: str = _version("trio-core")
 
@@ -72,4 +90,19 @@ __all__ = [
     "WouldBlock",
     "TrioInternalError",
     "RunFinishedError",
+    "Event",
+    "EventStatistics",
+    "Lock",
+    "StrictFIFOLock",
+    "LockStatistics",
+    "Semaphore",
+    "SemaphoreStatistics",
+    "CapacityLimiter",
+    "CapacityLimiterStatistics",
+    "Condition",
+    "ConditionStatistics",
+    "open_memory_channel",
+    "MemorySendChannel",
+    "MemoryReceiveChannel",
+    "MemoryChannelStatistics",
 ]

@@ -53,6 +53,7 @@ from ._run import spawn_system_task as spawn_system_task
 from ._run import wait_readable as wait_readable
 from ._run import wait_task_rescheduled as wait_task_rescheduled
 from ._run import wait_writable as wait_writable
+from ._thread_cache import start_thread_soon as start_thread_soon
 from ._traps import Abort as Abort
 from ._traps import RaiseCancelT as RaiseCancelT
 from ._unbounded_queue import UnboundedQueue as UnboundedQueue
@@ -95,4 +96,5 @@ __all__ = [
     "enable_ki_protection",
     "disable_ki_protection",
     "currently_ki_protected",
+    "start_thread_soon",
 ]
