@@ -126,7 +126,7 @@ async def test_bad_signals_change_nothing() -> None:
 
 
 def test_outside_a_run_is_a_clear_error() -> None:
-    with pytest.raises(RuntimeError, match="inside trio_core.run"):
+    with pytest.raises(RuntimeError, match=r"inside trio_core\.run"):
         with catch_signals({USR1}):
             pass  # pragma: no cover
 
