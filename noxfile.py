@@ -283,22 +283,19 @@ def coverage(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks side by side against Trio 0.35 and asyncio (and uvloop), reported as ratios."""
-    session.install("uvloop>=0.19", "psutil>=5")
+    session.install("uvloop>=0.19", "psutil>=5", "trustme>=1.1")
     _install_local(session, *PACKAGES, "trio")
     # Trio 0.35 owns the import name `trio` too, so it lives in a venv of its own.
     peer = ROOT / ".nox" / "bench-peer-trio"
-    if not (peer / "bin" / "python").exists():
-        session.run(sys.executable, "-m", "venv", str(peer), external=True)
+    peer_deps = ["trio==0.35.0", "psutil>=5", "trustme>=1.1"]
+    stamp = peer / "bench-deps.txt"
+    if not stamp.exists() or stamp.read_text() != "\n".join(peer_deps):
+        if not (peer / "bin" / "python").exists():
+            session.run(sys.executable, "-m", "venv", str(peer), external=True)
         session.run(
-            str(peer / "bin" / "python"),
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "trio==0.35.0",
-            "psutil>=5",
-            external=True,
+            str(peer / "bin" / "python"), "-m", "pip", "install", "-q", *peer_deps, external=True
         )
+        stamp.write_text("\n".join(peer_deps))
     session.run(
         "python",
         "benchmarks/run.py",
