@@ -1,0 +1,645 @@
+"""Conformance checkers: run the rules of :mod:`trio_streams.abc` against any stream."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import TypeVar
+
+import trio_core
+from trio_core.testing import assert_checkpoints, wait_all_tasks_blocked
+
+from ._exceptions import BrokenStreamError
+from .abc import HalfCloseableStream, RecvStream, SendStream, Stream
+
+__all__ = ["check_one_way_stream", "check_two_way_stream", "check_half_closeable_stream"]
+
+SendT = TypeVar("SendT", bound=SendStream)
+RecvT = TypeVar("RecvT", bound=RecvStream)
+
+OneWayStreamMaker = Callable[[], Awaitable[tuple[SendStream, RecvStream]]]
+TwoWayStreamMaker = Callable[[], Awaitable[tuple[Stream, Stream]]]
+HalfCloseableStreamMaker = Callable[[], Awaitable[tuple[HalfCloseableStream, HalfCloseableStream]]]
+
+# A cancelled sendall's payload and the marker sent after it; the checker
+# counts the payload bytes that arrive just before the marker.
+_PAYLOAD_BYTE = 0xA5
+_MARKER = b"\x5a\x5b\x5c"
+# How many sends a sender may need before it notices that its peer is gone
+# (a TCP peer answers the first send with a reset, the next one then fails).
+_SENDS_UNTIL_BROKEN = 1000
+
+
+class _Checker:
+    """Names the check in every failure message."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.step = ""
+
+    def fail(self, message: str) -> AssertionError:
+        return AssertionError(f"{self.name}: {self.step}: {message}")
+
+    @contextmanager
+    def raises(self, *expected: type[BaseException]) -> Iterator[None]:
+        names = " or ".join(e.__name__ for e in expected)
+        try:
+            yield
+        except expected:
+            return
+        except Exception as exc:
+            raise self.fail(f"expected {names}, got {exc!r}") from exc
+        raise self.fail(f"expected {names}, but nothing was raised")
+
+
+@asynccontextmanager
+async def _made(
+    maker: Callable[[], Awaitable[tuple[SendT, RecvT]]],
+) -> AsyncIterator[tuple[SendT, RecvT]]:
+    s, r = await maker()
+    try:
+        yield s, r
+    finally:
+        s.forceful_close()
+        r.forceful_close()
+
+
+async def _recv_exactly(check: _Checker, r: RecvStream, count: int) -> bytes:
+    got = bytearray()
+    while len(got) < count:
+        chunk = await r.recv(count - len(got))
+        if not chunk:
+            raise check.fail(f"recv returned b'' (end of stream) after {len(got)} of {count} bytes")
+        if len(chunk) > count - len(got):
+            raise check.fail(f"recv({count - len(got)}) returned {len(chunk)} bytes")
+        got += chunk
+    return bytes(got)
+
+
+async def _recv_to_eof(check: _Checker, r: RecvStream, into: bytearray) -> None:
+    while True:
+        chunk = await r.recv(65536)
+        if not chunk:
+            return
+        if len(chunk) > 65536:
+            raise check.fail(f"recv(65536) returned {len(chunk)} bytes")
+        into += chunk
+
+
+async def _exchange(check: _Checker, s: SendStream, r: RecvStream, data: bytes) -> None:
+    """Send ``data`` from ``s`` and receive it on ``r`` concurrently (this also
+    completes any handshake the streams need)."""
+    async with trio_core.open_nursery() as nursery:
+        nursery.start_soon(s.sendall, data)
+        got = await _recv_exactly(check, r, len(data))
+    if got != data:
+        raise check.fail(f"sent {data!r}, received {got!r}")
+
+
+async def _expect_eventually_broken(check: _Checker, s: SendStream) -> None:
+    for _ in range(_SENDS_UNTIL_BROKEN):
+        try:
+            await s.sendall(b"x" * 1024)
+        except BrokenStreamError:
+            return
+        except Exception as exc:
+            raise check.fail(f"expected BrokenStreamError, got {exc!r}") from exc
+    raise check.fail(
+        f"sendall kept succeeding ({_SENDS_UNTIL_BROKEN} times) after the peer was closed; "
+        "expected BrokenStreamError"
+    )
+
+
+async def _expect_closed_send(check: _Checker, s: SendStream) -> None:
+    with check.raises(trio_core.ClosedResourceError):
+        await s.sendall(b"x")
+    with check.raises(trio_core.ClosedResourceError):
+        await s.sendall(b"")
+    with check.raises(trio_core.ClosedResourceError):
+        await s.wait_maybe_writable()
+    with check.raises(trio_core.ClosedResourceError):
+        await s.send_eof()
+
+
+# ---------------------------------------------------------------- one-way checks
+
+
+async def _one_way_basics(check: _Checker, maker: OneWayStreamMaker) -> None:
+    check.step = "types and small transfers"
+    async with _made(maker) as (s, r):
+        if not isinstance(s, SendStream) or not isinstance(r, RecvStream):
+            raise check.fail(f"the maker returned {s!r}, {r!r}: not a SendStream and a RecvStream")
+
+        async def sender() -> None:
+            await s.sendall(b"x")
+            await s.sendall(bytearray(b"yz"))
+            await s.sendall(memoryview(b"0123456789")[2:5])
+            await s.sendall(b"")
+
+        async with trio_core.open_nursery() as nursery:
+            nursery.start_soon(sender)
+            got = await _recv_exactly(check, r, 6)
+        if got != b"xyz234":
+            raise check.fail(f"sent b'xyz234' (bytes, bytearray, memoryview), received {got!r}")
+
+        check.step = "recv(max_bytes) returns at most max_bytes"
+        async with trio_core.open_nursery() as nursery:
+            nursery.start_soon(s.sendall, b"abc")
+            first = await r.recv(1)
+            if len(first) != 1:
+                raise check.fail(f"recv(1) returned {first!r}")
+            rest = await _recv_exactly(check, r, 2)
+        if first + rest != b"abc":
+            raise check.fail(f"sent b'abc', received {first + rest!r}")
+
+        check.step = "recv(max_bytes) with max_bytes < 1"
+        with check.raises(ValueError):
+            await r.recv(0)
+        with check.raises(ValueError):
+            await r.recv(-1)
+
+        check.step = "wait_maybe_writable returns while the receiver waits"
+        async with trio_core.open_nursery() as nursery:
+
+            async def receiver() -> None:
+                got = await _recv_exactly(check, r, 1)
+                if got != b"!":
+                    raise check.fail(f"sent b'!', received {got!r}")
+
+            nursery.start_soon(receiver)
+            await s.wait_maybe_writable()
+            await s.sendall(b"!")
+
+        check.step = "sendall, recv, wait_maybe_writable are checkpoints"
+
+        async def checked_sender() -> None:
+            with assert_checkpoints():
+                await s.sendall(b"ab")
+            with assert_checkpoints():
+                await s.wait_maybe_writable()
+            await s.sendall(b"c")
+
+        async with trio_core.open_nursery() as nursery:
+            nursery.start_soon(checked_sender)
+            with assert_checkpoints():
+                first = await r.recv(1)
+            with assert_checkpoints():
+                second = await _recv_exactly(check, r, 2)
+        if first + second != b"abc":
+            raise check.fail(f"sent b'abc', received {first + second!r}")
+
+
+async def _one_way_random_transfer(check: _Checker, maker: OneWayStreamMaker, seed: int) -> None:
+    check.step = f"random chunk sizes (seed {seed})"
+    rng = random.Random(seed)
+    payload = rng.randbytes(rng.randrange(50_000, 300_000))
+    received = bytearray()
+    async with _made(maker) as (s, r):
+
+        async def sender() -> None:
+            view = memoryview(payload)
+            while view:
+                size = rng.choice([0, 1, rng.randrange(1, 100), rng.randrange(1, 20_000)])
+                await s.sendall(view[:size])
+                view = view[size:]
+            await s.graceful_close()
+
+        async def receiver() -> None:
+            while True:
+                max_bytes = rng.choice([1, rng.randrange(1, 100), rng.randrange(1, 30_000)])
+                chunk = await r.recv(max_bytes)
+                if not chunk:
+                    break
+                if len(chunk) > max_bytes:
+                    raise check.fail(f"recv({max_bytes}) returned {len(chunk)} bytes")
+                received.extend(chunk)
+
+        async with trio_core.open_nursery() as nursery:
+            nursery.start_soon(sender)
+            nursery.start_soon(receiver)
+        if bytes(received) != payload:
+            same = next(
+                (i for i, (a, b) in enumerate(zip(received, payload, strict=False)) if a != b),
+                min(len(received), len(payload)),
+            )
+            raise check.fail(
+                f"sent {len(payload)} bytes, received {len(received)}; "
+                f"they differ from offset {same}"
+            )
+        check.step = "recv keeps returning b'' after the end of the stream"
+        for _ in range(2):
+            again = await r.recv(10)
+            if again != b"":
+                raise check.fail(f"recv after the end of the stream returned {again!r}")
+
+
+async def _one_way_close(check: _Checker, maker: OneWayStreamMaker) -> None:
+    check.step = "graceful_close of the sender ends the stream"
+    async with _made(maker) as (s, r):
+        await _exchange(check, s, r, b"hello")
+        async with trio_core.open_nursery() as nursery:
+            nursery.start_soon(s.sendall, b"bye")
+            got = await _recv_exactly(check, r, 3)
+        if got != b"bye":
+            raise check.fail(f"sent b'bye', received {got!r}")
+        async with trio_core.open_nursery() as nursery:
+            nursery.start_soon(s.graceful_close)
+            tail = await r.recv(10)
+        if tail != b"":
+            raise check.fail(f"recv after the sender closed returned {tail!r}, expected b''")
+
+        check.step = "a closed send stream raises ClosedResourceError"
+        await _expect_closed_send(check, s)
+        check.step = "closing twice is fine"
+        await s.graceful_close()
+        s.forceful_close()
+
+        check.step = "a closed receive stream raises ClosedResourceError"
+        r.forceful_close()
+        with check.raises(trio_core.ClosedResourceError):
+            await r.recv(10)
+        r.forceful_close()
+        await r.graceful_close()
+
+    check.step = "graceful_close in a cancelled scope still closes"
+    async with _made(maker) as (s, r):
+        await _exchange(check, s, r, b"x")
+        with trio_core.CancelScope() as scope:
+            scope.cancel()
+            await s.graceful_close()
+        await _expect_closed_send(check, s)
+        with trio_core.CancelScope() as scope:
+            scope.cancel()
+            await r.graceful_close()
+        with check.raises(trio_core.ClosedResourceError):
+            await r.recv(10)
+
+    check.step = "a closed receiver makes the sender's sendall raise BrokenStreamError"
+    async with _made(maker) as (s, r):
+        await _exchange(check, s, r, b"x")
+        r.forceful_close()
+        await _expect_eventually_broken(check, s)
+
+
+async def _one_way_blocked_recv(check: _Checker, maker: OneWayStreamMaker) -> None:
+    check.step = "two tasks in recv at once"
+    async with _made(maker) as (s, r):
+        got: list[bytes] = []
+
+        async def receiver() -> None:
+            got.append(await r.recv(10))
+
+        async with trio_core.open_nursery() as nursery:
+            nursery.start_soon(receiver)
+            await wait_all_tasks_blocked()
+            with check.raises(trio_core.BusyResourceError):
+                await r.recv(10)
+            await s.sendall(b"x")
+        if got != [b"x"]:
+            raise check.fail(f"the blocked recv returned {got!r}, expected [b'x']")
+
+        check.step = "a cancelled recv leaves the stream usable"
+        scope = trio_core.CancelScope()
+
+        async def cancelled_receiver() -> None:
+            with scope:
+                data = await r.recv(10)
+                raise check.fail(f"recv returned {data!r} although nothing was sent")
+
+        async with trio_core.open_nursery() as nursery:
+            nursery.start_soon(cancelled_receiver)
+            await wait_all_tasks_blocked()
+            scope.cancel()
+        await _exchange(check, s, r, b"after")
+
+    for how in ("forceful_close", "graceful_close"):
+        check.step = f"{how} wakes a task blocked in recv with ClosedResourceError"
+        async with _made(maker) as (s, r):
+
+            async def blocked_receiver() -> None:
+                with check.raises(trio_core.ClosedResourceError):
+                    data = await r.recv(10)
+                    raise check.fail(f"recv returned {data!r} although nothing was sent")
+
+            async with trio_core.open_nursery() as nursery:
+                nursery.start_soon(blocked_receiver)
+                await wait_all_tasks_blocked()
+                if how == "forceful_close":
+                    r.forceful_close()
+                else:
+                    await r.graceful_close()
+
+
+async def _start_blocked_sendall(
+    check: _Checker,
+    nursery: trio_core.Nursery,
+    s: SendStream,
+    payload: bytes,
+    expected: tuple[type[BaseException], ...] = (),
+) -> trio_core.CancelScope:
+    """Start a ``sendall(payload)`` that blocks (the stream is clogged); return
+    the scope that cancels it."""
+    scope = trio_core.CancelScope()
+    finished = trio_core.Event()
+
+    async def send() -> None:
+        try:
+            with scope:
+                if expected:
+                    with check.raises(*expected):
+                        await s.sendall(payload)
+                else:
+                    await s.sendall(payload)
+        finally:
+            finished.set()
+
+    nursery.start_soon(send)
+    await wait_all_tasks_blocked()
+    if finished.is_set():
+        raise check.fail(
+            "sendall on the clogged stream did not block: clogged_stream_maker must return "
+            "streams whose sendall waits for the receiver"
+        )
+    return scope
+
+
+async def _one_way_blocked_send(check: _Checker, maker: OneWayStreamMaker) -> None:
+    payload = bytes([_PAYLOAD_BYTE]) * 65536
+    check.step = "a second sendall/wait_maybe_writable/send_eof while sendall blocks"
+    async with _made(maker) as (s, _r), trio_core.open_nursery() as nursery:
+        await _start_blocked_sendall(check, nursery, s, payload)
+        with check.raises(trio_core.BusyResourceError):
+            await s.sendall(b"y")
+        with check.raises(trio_core.BusyResourceError):
+            await s.wait_maybe_writable()
+        with check.raises(trio_core.BusyResourceError):
+            await s.send_eof()
+        nursery.cancel_scope.cancel()
+
+    for how in ("forceful_close", "graceful_close"):
+        check.step = f"{how} wakes a task blocked in sendall with ClosedResourceError"
+        async with _made(maker) as (s, _r), trio_core.open_nursery() as nursery:
+            await _start_blocked_sendall(
+                check, nursery, s, payload, (trio_core.ClosedResourceError,)
+            )
+            if how == "forceful_close":
+                s.forceful_close()
+            else:
+                await s.graceful_close()
+
+    check.step = "a cancelled sendall leaves the stream broken, not truncated"
+    async with _made(maker) as (s, r):
+        async with trio_core.open_nursery() as nursery:
+            scope = await _start_blocked_sendall(check, nursery, s, payload)
+            scope.cancel()
+        received = bytearray()
+        broken = False
+        async with trio_core.open_nursery() as nursery:
+            nursery.start_soon(_recv_to_eof, check, r, received)
+            try:
+                await s.sendall(_MARKER)
+            except BrokenStreamError:
+                broken = True
+                nursery.cancel_scope.cancel()
+            else:
+                await s.graceful_close()
+        if broken:
+            with check.raises(BrokenStreamError, trio_core.ClosedResourceError):
+                await s.sendall(_MARKER)
+            return
+        data = bytes(received)
+        if not data.endswith(_MARKER):
+            raise check.fail("the data sent after a cancelled sendall did not arrive last")
+        before = data[: -len(_MARKER)]
+        count = len(before) - len(before.rstrip(bytes([_PAYLOAD_BYTE])))
+        if count not in (0, len(payload)):
+            raise check.fail(
+                f"a cancelled sendall of {len(payload)} bytes delivered {count} of them, and the "
+                "stream went on working: the peer saw a truncated message (the stream must "
+                "raise BrokenStreamError after a cancelled sendall instead)"
+            )
+
+
+async def _run_one_way(
+    check: _Checker,
+    maker: OneWayStreamMaker,
+    clogged_maker: OneWayStreamMaker | None,
+    seed: int,
+) -> None:
+    await _one_way_basics(check, maker)
+    await _one_way_random_transfer(check, maker, seed)
+    await _one_way_close(check, maker)
+    await _one_way_blocked_recv(check, maker)
+    if clogged_maker is not None:
+        await _one_way_blocked_send(check, clogged_maker)
+
+
+async def check_one_way_stream(
+    stream_maker: OneWayStreamMaker,
+    clogged_stream_maker: OneWayStreamMaker | None = None,
+) -> None:
+    """Check that a one-way stream implementation follows the rules of :mod:`trio_streams.abc`.
+
+    Each check makes fresh streams with ``stream_maker`` and closes them after.
+    Run it inside a trio_core run (any async test)::
+
+        async def test_my_stream():
+            await check_one_way_stream(make_my_pair, make_my_clogged_pair)
+
+    Checked: data arrives intact and in order whatever the chunk sizes
+    (random ones, seeded), ``recv`` honours ``max_bytes`` and rejects values
+    below 1, ``b""`` marks the end of the stream and repeats, closing makes
+    every operation raise :exc:`~trio_core.ClosedResourceError` and is
+    idempotent (also in a cancelled scope), a closed receiver makes the
+    sender's ``sendall`` raise :exc:`BrokenStreamError`, two tasks in ``recv``
+    give :exc:`~trio_core.BusyResourceError`, closing wakes a blocked
+    ``recv``, a cancelled ``recv`` leaves the stream usable, and the
+    operations are checkpoints.  With ``clogged_stream_maker`` also: two
+    senders give :exc:`~trio_core.BusyResourceError`, closing wakes a blocked
+    ``sendall``, and a cancelled ``sendall`` either sent nothing or leaves the
+    stream broken (the peer never sees a truncated message followed by more
+    data).
+
+    Args:
+        stream_maker: an async function returning a connected
+            ``(send_stream, recv_stream)`` pair.
+        clogged_stream_maker: optional; like ``stream_maker``, but a
+            ``sendall`` of 64 KiB must block until the receiver calls
+            ``recv`` (:func:`lockstep_stream_one_way_pair` is such a pair; for
+            sockets, fill the kernel buffers first).  Data queued by the
+            maker may be received first; it must not end in ``0xA5`` bytes.
+
+    Raises:
+        AssertionError: naming the rule that was broken.
+    """
+    await _run_one_way(_Checker("check_one_way_stream"), stream_maker, clogged_stream_maker, seed=1)
+
+
+# ---------------------------------------------------------------- two-way checks
+
+
+def _flip(maker: TwoWayStreamMaker) -> TwoWayStreamMaker:
+    async def flipped() -> tuple[Stream, Stream]:
+        a, b = await maker()
+        return b, a
+
+    return flipped
+
+
+async def _bidirectional_transfer(check: _Checker, maker: TwoWayStreamMaker) -> None:
+    check.step = "both directions at once, random chunk sizes"
+    rng = random.Random(2)
+    payloads = [rng.randbytes(200_000), rng.randbytes(150_000)]
+    async with _made(maker) as (a, b):
+        if not isinstance(a, Stream) or not isinstance(b, Stream):
+            raise check.fail(f"the maker returned {a!r}, {b!r}: not two Streams")
+        results: dict[int, bytes] = {}
+
+        async def sender(stream: Stream, payload: bytes) -> None:
+            view = memoryview(payload)
+            while view:
+                size = rng.randrange(1, 30_000)
+                await stream.sendall(view[:size])
+                view = view[size:]
+
+        async def receiver(stream: Stream, index: int, size: int) -> None:
+            results[index] = await _recv_exactly(check, stream, size)
+
+        async with trio_core.open_nursery() as nursery:
+            nursery.start_soon(sender, a, payloads[0])
+            nursery.start_soon(sender, b, payloads[1])
+            nursery.start_soon(receiver, b, 0, len(payloads[0]))
+            nursery.start_soon(receiver, a, 1, len(payloads[1]))
+        if results[0] != payloads[0] or results[1] != payloads[1]:
+            raise check.fail("data sent both ways at once arrived corrupted")
+
+    check.step = "sendall works while another task is blocked in recv of the same stream"
+    async with _made(maker) as (a, b):
+        got: list[bytes] = []
+
+        async def a_receiver() -> None:
+            got.append(await _recv_exactly(check, a, 4))
+
+        async with trio_core.open_nursery() as nursery:
+            nursery.start_soon(a_receiver)
+            await wait_all_tasks_blocked()
+            await _exchange(check, a, b, b"ping")
+            await b.sendall(b"pong")
+        if got != [b"pong"]:
+            raise check.fail(f"received {got!r}, expected [b'pong']")
+
+
+async def _two_way_close(check: _Checker, maker: TwoWayStreamMaker) -> None:
+    check.step = "after one side closes, the other gets b'' and then BrokenStreamError"
+    async with _made(maker) as (a, b):
+        await _exchange(check, a, b, b"x")
+        await _exchange(check, b, a, b"y")
+        async with trio_core.open_nursery() as nursery:
+            nursery.start_soon(a.graceful_close)
+            tail = await b.recv(10)
+        if tail != b"":
+            raise check.fail(f"recv after the peer closed returned {tail!r}, expected b''")
+        await _expect_eventually_broken(check, b)
+
+    check.step = "both sides closing gracefully at the same time"
+    async with _made(maker) as (a, b):
+        await _exchange(check, a, b, b"x")
+        await _exchange(check, b, a, b"y")
+        async with trio_core.open_nursery() as nursery:
+            nursery.start_soon(a.graceful_close)
+            nursery.start_soon(b.graceful_close)
+        for stream in (a, b):
+            await _expect_closed_send(check, stream)
+
+
+async def check_two_way_stream(
+    stream_maker: TwoWayStreamMaker,
+    clogged_stream_maker: TwoWayStreamMaker | None = None,
+) -> None:
+    """Check that a two-way stream implementation follows the rules of :mod:`trio_streams.abc`.
+
+    Runs :func:`check_one_way_stream` in both directions, then checks that
+    both directions work at once (random chunk sizes), that a task blocked in
+    ``recv`` does not stop another from sending on the same stream, that
+    after one side closes the other receives ``b""`` and then
+    :exc:`BrokenStreamError` from ``sendall``, and that both sides may close
+    gracefully at the same time without waiting for each other.
+
+    Args:
+        stream_maker: an async function returning two connected streams.
+        clogged_stream_maker: optional; two connected streams whose ``sendall``
+            blocks, in both directions, until the peer receives (see
+            :func:`check_one_way_stream`).
+
+    Raises:
+        AssertionError: naming the rule that was broken.
+    """
+    check = _Checker("check_two_way_stream")
+    await _run_one_way(check, stream_maker, clogged_stream_maker, seed=3)
+    flipped_clogged = None if clogged_stream_maker is None else _flip(clogged_stream_maker)
+    await _run_one_way(check, _flip(stream_maker), flipped_clogged, seed=4)
+    await _bidirectional_transfer(check, stream_maker)
+    await _two_way_close(check, stream_maker)
+
+
+async def check_half_closeable_stream(
+    stream_maker: HalfCloseableStreamMaker,
+    clogged_stream_maker: HalfCloseableStreamMaker | None = None,
+) -> None:
+    """Check a :class:`~trio_streams.abc.HalfCloseableStream` implementation.
+
+    Runs :func:`check_two_way_stream`, then checks the half-close: after
+    ``send_eof`` the peer receives everything sent before and then ``b""``,
+    while the other direction keeps working; ``sendall`` after ``send_eof``
+    raises :exc:`~trio_core.ClosedResourceError`; ``send_eof`` twice is fine;
+    and (with ``clogged_stream_maker``) ``send_eof`` while another task is
+    blocked in ``sendall`` raises :exc:`~trio_core.BusyResourceError`.
+
+    Args:
+        stream_maker: an async function returning two connected half-closeable streams.
+        clogged_stream_maker: optional; see :func:`check_two_way_stream`.
+
+    Raises:
+        AssertionError: naming the rule that was broken.
+    """
+    await check_two_way_stream(stream_maker, clogged_stream_maker)
+    check = _Checker("check_half_closeable_stream")
+    check.step = "send_eof half-closes"
+    async with _made(stream_maker) as (a, b):
+        if not isinstance(a, HalfCloseableStream) or not isinstance(b, HalfCloseableStream):
+            raise check.fail(f"the maker returned {a!r}, {b!r}: not HalfCloseableStreams")
+        await _exchange(check, a, b, b"x")
+        await _exchange(check, b, a, b"y")
+        async with trio_core.open_nursery() as nursery:
+
+            async def a_side() -> None:
+                await a.sendall(b"last words")
+                with assert_checkpoints():
+                    await a.send_eof()
+
+            nursery.start_soon(a_side)
+            got = await _recv_exactly(check, b, 10)
+            tail = await b.recv(10)
+        if got != b"last words" or tail != b"":
+            raise check.fail(f"sent b'last words' then EOF, received {got!r} then {tail!r}")
+        again = await b.recv(10)
+        if again != b"":
+            raise check.fail(f"recv after EOF returned {again!r}, expected b''")
+        with check.raises(trio_core.ClosedResourceError):
+            await a.sendall(b"more")
+        await a.send_eof()
+        await _exchange(check, b, a, b"the other way still works")
+        async with trio_core.open_nursery() as nursery:
+            nursery.start_soon(b.send_eof)
+            tail = await a.recv(10)
+        if tail != b"":
+            raise check.fail(f"recv after the peer's send_eof returned {tail!r}, expected b''")
+
+    if clogged_stream_maker is not None:
+        check.step = "send_eof while sendall blocks"
+        async with _made(clogged_stream_maker) as (a, _b), trio_core.open_nursery() as nursery:
+            await _start_blocked_sendall(check, nursery, a, b"\xa5" * 65536)
+            with check.raises(trio_core.BusyResourceError):
+                await a.send_eof()
+            nursery.cancel_scope.cancel()

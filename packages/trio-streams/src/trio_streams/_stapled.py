@@ -1,0 +1,96 @@
+"""StapledStream: a send stream and a receive stream joined into one two-way stream."""
+
+from __future__ import annotations
+
+from typing import final
+
+from .abc import HalfCloseableStream, RecvStream, SendStream, Stream
+
+__all__ = ["StapledStream"]
+
+
+@final
+class StapledStream(HalfCloseableStream):
+    """A two-way stream made of a :class:`~trio_streams.abc.SendStream` and a
+    :class:`~trio_streams.abc.RecvStream`; what :meth:`Stream.staple
+    <trio_streams.abc.Stream.staple>` returns.
+
+    Sending goes to :attr:`send_stream`, receiving comes from
+    :attr:`recv_stream`.  It is half-closeable: :meth:`send_eof` ends
+    :attr:`send_stream` (with its own ``send_eof`` if it has a one-way or
+    half-closeable one, else by closing it gracefully) and leaves
+    :attr:`recv_stream` alone.  Busy, closed and broken errors come from the
+    two streams themselves.
+
+    Args:
+        send_stream: where ``sendall``, ``wait_maybe_writable`` and ``send_eof`` go.
+        recv_stream: where ``recv`` comes from.
+
+    Raises:
+        TypeError: if the arguments are of the wrong types.
+    """
+
+    __slots__ = ("send_stream", "recv_stream")
+
+    send_stream: SendStream
+    recv_stream: RecvStream
+
+    def __init__(self, send_stream: SendStream, recv_stream: RecvStream) -> None:
+        if not isinstance(send_stream, SendStream):
+            raise TypeError(
+                f"send_stream must be a trio_streams.abc.SendStream, got {send_stream!r}"
+            )
+        if not isinstance(recv_stream, RecvStream):
+            raise TypeError(
+                f"recv_stream must be a trio_streams.abc.RecvStream, got {recv_stream!r}"
+            )
+        self.send_stream = send_stream
+        self.recv_stream = recv_stream
+
+    def __repr__(self) -> str:
+        return f"<StapledStream send_stream={self.send_stream!r} recv_stream={self.recv_stream!r}>"
+
+    async def sendall(self, data: bytes | bytearray | memoryview) -> None:
+        """Send ``data`` on :attr:`send_stream` (see :meth:`SendStream.sendall
+        <trio_streams.abc.SendStream.sendall>`).  A checkpoint."""
+        await self.send_stream.sendall(data)
+
+    async def wait_maybe_writable(self) -> None:
+        """Wait until :attr:`send_stream` might take data without blocking.
+        A checkpoint."""
+        await self.send_stream.wait_maybe_writable()
+
+    async def send_eof(self) -> None:
+        """End :attr:`send_stream`; :attr:`recv_stream` keeps working.
+
+        Uses the send stream's own ``send_eof`` when it is a one-way stream or a
+        half-closeable one; a two-way stream that cannot half-close is closed
+        gracefully instead (this stapled stream only sends on it).  A checkpoint.
+        """
+        stream = self.send_stream
+        if isinstance(stream, Stream) and not isinstance(stream, HalfCloseableStream):
+            await stream.graceful_close()
+        else:
+            await stream.send_eof()
+
+    async def recv(self, max_bytes: int) -> bytes:
+        """Receive from :attr:`recv_stream` (see :meth:`RecvStream.recv
+        <trio_streams.abc.RecvStream.recv>`).  A checkpoint."""
+        return await self.recv_stream.recv(max_bytes)
+
+    def forceful_close(self) -> None:
+        """Close both streams forcefully.  Not a checkpoint."""
+        try:
+            self.send_stream.forceful_close()
+        finally:
+            self.recv_stream.forceful_close()
+
+    async def graceful_close(self) -> None:
+        """Close both streams gracefully (the send stream first).  A checkpoint.
+
+        Both are closed even if closing the first fails or is cancelled.
+        """
+        try:
+            await self.send_stream.graceful_close()
+        finally:
+            await self.recv_stream.graceful_close()
