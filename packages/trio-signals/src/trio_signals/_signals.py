@@ -2,27 +2,57 @@
 
 Design
 ------
-Python runs signal handlers in the main thread, between bytecodes.  The run
-installs a wakeup fd (``signal.set_wakeup_fd``), so a signal also wakes the
-run loop out of its I/O wait at once; the handler then runs promptly.
+Python runs signal handlers in the main thread, between bytecodes, and only
+handlers installed from Python.  ``trio_core.run`` points the signal wakeup fd
+at its own wake-up socket, so a signal also wakes the run loop out of its I/O
+wait at once and the Python-level handler runs promptly: nothing polls.
 
-While at least one ``catch_signals`` block listens for a signal, one
-module-level dispatcher is that signal's Python handler.  Each signal keeps
-a stack of the blocks listening for it: the dispatcher gives the signal to
-the most recently entered block that is still open (nested blocks shadow
-outer ones; concurrent blocks in different tasks: the newest wins).  The
-handler that was installed before the first block started listening is
-saved and put back when the last block for that signal exits, whatever
-order the blocks exit in.
+*One dispatcher, one stack per signal.*  While at least one ``catch_signals``
+block listens for a signal, a single module-level function, ``_dispatch``, is
+that signal's Python handler.  Each signal keeps a stack of the receivers
+listening for it, and the dispatcher gives the signal to the top one: the most
+recently entered block that is still open.  Nested blocks therefore shadow
+outer ones, and of two concurrent blocks (in different tasks) the newer one
+receives.  The handler that was installed before the first block took the
+signal over is saved and put back when the last block for that signal exits,
+in whatever order the blocks exit: a stack entry is removed wherever it is,
+not only from the top.  Installing one dispatcher per signal, rather than one
+handler per block chained to the previous one, is what makes out-of-order
+exits safe: with chaining, a block exiting early would restore a handler that
+still points at a block that has gone, or would lose the later block's
+handler.
 
-A block's receiver keeps a ``set`` of the signals received since its last
-batch (Unix signals coalesce), and wakes its task through
-``TrioToken.run_sync_soon``, which is safe to call from a signal handler.
-When a block exits with signals it has not handed out, each goes to the
-next block listening for it, or, if none is left, is raised again with
-``signal.raise_signal`` after the previous handler is back, so that
-Python's regular handling sees it: a signal that arrives just before the
-block exits is never lost.
+*Receiving.*  A receiver keeps a ``set`` of the signals received since its
+last batch (Unix coalesces identical signals, and so do we) and wakes its task
+with ``TrioToken.run_sync_soon(..., idempotent=True)``: the token is captured
+on entry, its method is documented as safe in a signal handler, and the
+idempotent form means a burst of signals queues one wake-up, not thousands.
+The waiting task parks in a ``ParkingLot``.  The handler touches nothing but
+the set and the token, so it is correct whichever bytecode it interrupts.
+
+*No lost signal.*  Entering pushes the receiver before installing the
+dispatcher, and exiting restores the previous handler before popping it, so a
+signal that trips during either step always finds a receiver (or the restored
+handler).  ``signal.signal`` itself runs any pending Python handlers before it
+swaps, so a signal tripped while our dispatcher was installed is dispatched
+by it.  When a block exits with signals it has not handed out, each one goes
+to the next receiver listening for it or, if there is none, is raised again
+with ``signal.raise_signal`` once the previous handler is back: Python's
+regular handling runs it (a Python handler is called, ``SIG_DFL`` does what
+it does by default, ``SIGINT`` becomes KeyboardInterrupt again).  A remaining
+window is inside CPython: a signal that trips in the few C instructions
+between ``signal.signal``'s check for pending signals and its ``sigaction``
+call is reported by CPython as "ignored due to race condition" if the handler
+being restored is ``SIG_DFL``/``SIG_IGN``; no Python code can close it.
+
+*Control-C.*  The bookkeeping on entry and exit is marked with
+``enable_ki_protection``, so a KeyboardInterrupt cannot land half-way through
+it and leave a stack and the installed handler disagreeing.  A block that
+catches SIGINT simply owns the signal: the run's KeyboardInterrupt handler is
+the "previous handler" it saves and restores.
+
+*Errors first.*  Every signal is validated, and the current handlers are
+checked to be restorable, before any handler is changed.
 """
 
 from __future__ import annotations
@@ -30,25 +60,49 @@ from __future__ import annotations
 import signal
 import threading
 import types
-from collections.abc import Iterable
-from typing import Any, final
+from collections.abc import Callable, Iterable
+from typing import Any, TypeAlias, final
 
-from trio_core.lowlevel import ParkingLot, TrioToken, checkpoint, current_trio_token
+from trio_core.lowlevel import (
+    ParkingLot,
+    TrioToken,
+    checkpoint,
+    current_trio_token,
+    enable_ki_protection,
+)
 
 __all__ = ["catch_signals", "SignalReceiver"]
 
-_UNCATCHABLE = {signal.SIGKILL, signal.SIGSTOP}
+# What signal.getsignal() returns (None: installed outside Python; we refuse those).
+_Handler: TypeAlias = Callable[[int, types.FrameType | None], Any] | int | signal.Handlers | None
 
-# signal number -> the receivers listening for it, innermost (newest) last.
+_UNCATCHABLE = frozenset({signal.SIGKILL, signal.SIGSTOP})
+
+# signal number -> the receivers listening for it, newest last (the one that receives).
 _listeners: dict[int, list[SignalReceiver]] = {}
 # signal number -> the handler that was installed before we took the signal over.
-_saved_handlers: dict[int, Any] = {}
+_saved_handlers: dict[int, _Handler] = {}
 
 
+@enable_ki_protection
 def _dispatch(signum: int, frame: types.FrameType | None) -> None:
+    # The Python-level handler of every signal some block listens for.  It is
+    # installed only while the signal's stack is non-empty (see the design).
     stack = _listeners.get(signum)
     if stack:
         stack[-1]._deliver(signum)
+
+
+def _as_signal(signum: int) -> int:
+    # signal.Signals members print by name; real-time signals have no member.
+    try:
+        return signal.Signals(signum)
+    except ValueError:
+        return int(signum)
+
+
+def _name(signum: int) -> str:
+    return signum.name if isinstance(signum, signal.Signals) else f"signal {signum}"
 
 
 def _validate(signals: Iterable[int]) -> list[int]:
@@ -61,22 +115,59 @@ def _validate(signals: Iterable[int]) -> list[int]:
     checked: list[int] = []
     for signum in signals:
         if isinstance(signum, bool) or not isinstance(signum, int):
-            raise TypeError(f"signal numbers must be ints (or signal.Signals), got {signum!r}")
+            raise TypeError(f"signal numbers must be ints such as signal.SIGHUP, got {signum!r}")
         if signum not in valid:
-            raise ValueError(f"{signum!r} is not a valid signal number on this platform")
+            raise ValueError(
+                f"{signum!r} is not a valid signal number on this platform; "
+                "use a signal.SIG* constant"
+            )
         if signum in _UNCATCHABLE:
-            raise ValueError(f"{signal.Signals(signum).name} cannot be caught, by any program")
-        if signum not in checked:
-            checked.append(int(signum))
+            raise ValueError(
+                f"{signal.Signals(signum).name} cannot be caught, by any program; "
+                "listen for a catchable signal such as SIGTERM instead"
+            )
+        as_signal = _as_signal(signum)
+        if as_signal not in checked:
+            checked.append(as_signal)
     if not checked:
         raise ValueError("catch_signals() needs at least one signal to listen for")
     return checked
 
 
+def _swap_handler(signum: int, handler: _Handler, deferred: list[BaseException]) -> _Handler:
+    """signal.signal(), made to succeed even if another signal's handler raises.
+
+    signal.signal() first runs any pending Python handlers; if one of them
+    raises, the swap has not happened.  The exception is kept in ``deferred``
+    (for the caller to raise once its bookkeeping is consistent) and the swap
+    is tried again; each failed try consumed one pending signal.
+    """
+    for _ in range(64):
+        try:
+            return signal.signal(signum, handler)
+        except BaseException as exc:
+            deferred.append(exc)
+    raise deferred.pop()
+
+
+def _raise_first(errors: list[BaseException]) -> None:
+    # Raise the first exception; name the others in notes rather than drop them.
+    if errors:
+        first, *others = errors
+        errors.clear()
+        for other in others:
+            first.add_note(f"catch_signals: a signal handler also raised {other!r}")
+        raise first
+
+
 @final
 class SignalReceiver:
-    """The async iterator that ``catch_signals`` gives: each iteration yields a
-    ``set`` of the signals received since the previous one."""
+    """The async iterator that :class:`catch_signals` returns on entry.
+
+    Each iteration waits until at least one signal has arrived, then yields
+    the ``set`` of every signal received since the previous iteration.  Only
+    usable while its ``with`` block is open.
+    """
 
     __slots__ = ("_token", "_signals", "_pending", "_lot", "_closed")
 
@@ -88,61 +179,89 @@ class SignalReceiver:
         self._closed = False
 
     def __repr__(self) -> str:
-        names = ", ".join(signal.Signals(s).name for s in self._signals)
-        return f"<SignalReceiver for {{{names}}}, {len(self._pending)} pending>"
+        names = ", ".join(_name(s) for s in self._signals)
+        state = "exited" if self._closed else f"{len(self._pending)} pending"
+        return f"<SignalReceiver for {{{names}}}, {state}>"
 
     def _deliver(self, signum: int) -> None:
-        # Runs in a signal handler: only touch a set and the token.
-        self._pending.add(signum)
+        # May run inside a signal handler, interrupting any bytecode of the
+        # main thread: touch only the set and the token.
+        self._pending.add(_as_signal(signum))
         try:
-            self._token.run_sync_soon(self._wake, idempotent=True)
-        except RuntimeError:
-            # The run is over; the signal stays pending and is re-raised on exit.
+            self._token.run_sync_soon(self._lot.unpark_all, idempotent=True)
+        except RuntimeError:  # pragma: no cover - a block outliving its run
+            # The run has finished: nobody can be waiting; the signal stays
+            # pending and is re-raised when the block exits.
             pass
 
-    def _wake(self) -> None:
-        self._lot.unpark_all()
-
     def __aiter__(self) -> SignalReceiver:
+        """Return the receiver itself (it is its own iterator)."""
         return self
 
     async def __anext__(self) -> set[int]:
-        """Wait until at least one signal arrived, then return all of them.  A checkpoint."""
-        if self._closed:
-            raise RuntimeError("this catch_signals() block has exited; its iterator is finished")
+        """Wait until at least one signal arrived, then return all of them.
+
+        Always a checkpoint.  Cancelling the wait loses nothing: the signals
+        stay pending for the next iteration.
+
+        Returns:
+            The set of signals (``signal.Signals`` members) received since the
+            previous iteration; never empty.
+
+        Raises:
+            RuntimeError: if the ``with`` block has exited (before the call or
+                while waiting).
+        """
         if self._pending:
             await checkpoint()
-        else:
+        while not self._pending:
+            if self._closed:
+                raise RuntimeError(
+                    "this catch_signals() block has exited; iterate inside the with block"
+                )
             await self._lot.park()
         batch, self._pending = self._pending, set()
         return batch
 
 
 @final
-class catch_signals:
+class catch_signals:  # lowercase: used like a function, `with catch_signals(...)`
     """Catch Unix signals in a task: ``with catch_signals({SIGHUP}) as batches:``.
 
-    Entering starts listening for ``signals`` and returns an async iterator;
-    ``async for batch in batches`` blocks until at least one signal arrived,
-    then yields the ``set`` of every signal received since the previous
-    iteration (identical signals coalesce, as Unix does).  Exiting stops
-    listening and restores the previous handlers; signals received but not
-    yet handed out are re-delivered through Python's regular signal handling.
+    Entering starts listening for ``signals`` and returns a
+    :class:`SignalReceiver`; ``async for batch in batches`` blocks until at
+    least one signal arrived, then yields the ``set`` of every signal received
+    since the previous iteration (identical signals coalesce, as in Unix).
+    Exiting stops listening and restores the previous handlers exactly;
+    signals received but not yet handed out are re-delivered through Python's
+    regular signal handling (the previous handler runs), so none is lost.
 
     While a block catches ``SIGINT``, Control-C no longer raises
-    KeyboardInterrupt; afterwards it does again.  With nested or concurrent
-    blocks listening for the same signal, the most recently entered open block
-    receives it.
+    KeyboardInterrupt; afterwards it does again.
+
+    Nested and concurrent blocks: when several open blocks listen for the same
+    signal, the most recently entered one receives it (inner blocks shadow
+    outer ones).  When it exits, signals it had not handed out go to the next
+    most recent block for that signal, and the handler that was there before
+    the first of them is restored when the last one exits, whatever order
+    they exit in.
+
+    Entering and exiting are not checkpoints.
 
     Args:
-        signals: the signals to listen for (``signal.SIG*`` numbers).
+        signals: a collection of signals to listen for (``signal.SIG*``
+            numbers), for instance ``{signal.SIGHUP, signal.SIGTERM}``.
 
     Raises:
-        RuntimeError: outside of Python's main thread (a Python limitation),
-            or outside of ``trio_core.run()``.
-        ValueError: for an invalid signal, or one that cannot be caught
-            (SIGKILL, SIGSTOP); nothing has been changed then.
         TypeError: if ``signals`` is not a collection of ints.
+        ValueError: for an invalid signal number, one that cannot be caught
+            (SIGKILL, SIGSTOP), or an empty collection; raised by the call,
+            before any handler is changed.
+        RuntimeError: on entry, outside Python's main thread (a Python
+            limitation), outside ``trio_core.run()``, if the object is entered
+            twice, or if a signal's current handler was installed outside
+            Python (``signal.getsignal`` returns None), since it could not be
+            restored; nothing has been changed then.
     """
 
     __slots__ = ("_signals", "_receiver")
@@ -151,26 +270,35 @@ class catch_signals:
         self._signals = _validate(signals)
         self._receiver: SignalReceiver | None = None
 
+    def __repr__(self) -> str:
+        return f"catch_signals({{{', '.join(_name(s) for s in self._signals)}}})"
+
     def __enter__(self) -> SignalReceiver:
+        """Start listening; return the receiver to iterate with ``async for``."""
         if threading.current_thread() is not threading.main_thread():
             raise RuntimeError(
                 "catch_signals() only works in Python's main thread (Python runs signal "
                 "handlers there and nowhere else)"
             )
         if self._receiver is not None:
-            raise RuntimeError("each catch_signals() object can be entered only once")
+            raise RuntimeError(
+                "this catch_signals() object was already entered; call catch_signals() again"
+            )
         try:
             token = current_trio_token()
         except RuntimeError:
             raise RuntimeError(
                 "catch_signals() must be used inside trio_core.run() (there is no run here)"
             ) from None
-        receiver = self._receiver = SignalReceiver(token, self._signals)
         for signum in self._signals:
-            stack = _listeners.setdefault(signum, [])
-            if not stack:
-                _saved_handlers[signum] = signal.signal(signum, _dispatch)
-            stack.append(receiver)
+            if signum not in _listeners and signal.getsignal(signum) is None:
+                raise RuntimeError(
+                    f"the handler of {_name(signum)} was installed outside Python, so "
+                    "catch_signals() could not restore it afterwards"
+                )
+        receiver = SignalReceiver(token, self._signals)
+        _start(receiver)
+        self._receiver = receiver
         return receiver
 
     def __exit__(
@@ -179,27 +307,81 @@ class catch_signals:
         exc: BaseException | None,
         tb: types.TracebackType | None,
     ) -> None:
+        """Stop listening, restore handlers, re-deliver signals not handed out.
+
+        Raises:
+            Whatever a previous handler raises when a pending signal is
+            re-delivered to it (for example KeyboardInterrupt for SIGINT).
+        """
         receiver = self._receiver
-        assert receiver is not None
-        receiver._closed = True
-        to_raise: list[int] = []
-        for signum in self._signals:
-            stack = _listeners[signum]
-            if stack == [receiver]:
-                # Restore first: from here on the previous handler gets the signal,
-                # and until here we do, so there is no moment when it goes nowhere.
-                signal.signal(signum, _saved_handlers.pop(signum))
-                del _listeners[signum]
-            else:
-                stack.remove(receiver)
-        # Hand out what arrived and was not collected (including while we exited).
-        pending, receiver._pending = receiver._pending, set()
-        for signum in sorted(pending):
-            remaining = _listeners.get(signum)
-            if remaining:
-                remaining[-1]._deliver(signum)
-            else:
-                to_raise.append(signum)
-        receiver._lot.unpark_all()
+        if receiver is None or receiver._closed:
+            raise RuntimeError("this catch_signals() block is not open")
+        to_raise, errors = _stop(receiver)
+        # Regular handling, outside the protected bookkeeping: Python runs the
+        # restored handler as raise_signal returns.  Raise every one even if a
+        # handler raises, then report the first exception.
         for signum in to_raise:
-            signal.raise_signal(signum)
+            try:
+                signal.raise_signal(signum)
+            except BaseException as exc:
+                errors.append(exc)
+        _raise_first(errors)
+
+
+@enable_ki_protection
+def _start(receiver: SignalReceiver) -> None:
+    installed: list[int] = []
+    deferred: list[BaseException] = []
+    try:
+        for signum in receiver._signals:
+            stack = _listeners.setdefault(signum, [])
+            # Push before installing: the dispatcher never finds an empty stack.
+            stack.append(receiver)
+            if len(stack) == 1:
+                try:
+                    _saved_handlers[signum] = _swap_handler(signum, _dispatch, deferred)
+                except BaseException:
+                    del _listeners[signum]
+                    raise
+            installed.append(signum)
+        if deferred:
+            # Another signal's handler raised while we swapped: enter nothing
+            # (the caller's with-body would not run, nor would __exit__).
+            raise deferred.pop(0)
+    except BaseException:
+        receiver._closed = True
+        for signum in reversed(installed):
+            _unlisten(signum, receiver, deferred)
+        raise
+
+
+def _unlisten(signum: int, receiver: SignalReceiver, deferred: list[BaseException]) -> None:
+    stack = _listeners[signum]
+    if len(stack) == 1:
+        # Restore before popping: until the swap we receive the signal, after
+        # it the previous handler does; there is no moment when it goes nowhere.
+        _swap_handler(signum, _saved_handlers[signum], deferred)
+        del _saved_handlers[signum]
+        del _listeners[signum]
+    else:
+        stack.remove(receiver)
+
+
+@enable_ki_protection
+def _stop(receiver: SignalReceiver) -> tuple[list[int], list[BaseException]]:
+    receiver._closed = True
+    errors: list[BaseException] = []
+    for signum in receiver._signals:
+        _unlisten(signum, receiver, errors)
+    # Nothing can reach the receiver any more: hand out what it still holds.
+    pending, receiver._pending = receiver._pending, set()
+    to_raise: list[int] = []
+    for signum in sorted(pending):
+        remaining = _listeners.get(signum)
+        if remaining:
+            remaining[-1]._deliver(signum)
+        else:
+            to_raise.append(signum)
+    # Wake any task still waiting on this receiver: it raises RuntimeError.
+    receiver._lot.unpark_all()
+    return to_raise, errors
