@@ -39,6 +39,7 @@ nox.options.sessions = [
     "layers",
     "build",
     "demo",
+    "docs",
     "coverage",
 ]
 nox.options.reuse_existing_virtualenvs = False
@@ -259,6 +260,18 @@ def demo(session: nox.Session) -> None:
     session.install("trustme>=1.1")
     _install_local(session, *PACKAGES, "trio")
     session.run("python", "examples/demo.py", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The Sphinx site under docs/ (tutorial, reference from the docstrings), warnings as errors."""
+    session.install("sphinx>=7")
+    _install_local(session, *PACKAGES, "trio")
+    out = ROOT / "docs" / "_build" / "html"
+    if out.exists():
+        shutil.rmtree(out)
+    session.run("sphinx-build", "-W", "--keep-going", "-E", "-b", "html", "docs", str(out))
+    session.log(f"open {out / 'index.html'}")
 
 
 @nox.session
