@@ -11,6 +11,8 @@ from . import abc as abc
 from . import testing as testing
 from ._exceptions import BrokenStreamError as BrokenStreamError
 from ._exceptions import NeedHandshakeError as NeedHandshakeError
+from ._ssl import SSLListener as SSLListener
+from ._ssl import SSLStream as SSLStream
 from ._stapled import StapledStream as StapledStream
 
 __version__: str = _version("trio-streams")
@@ -19,4 +21,6 @@ __all__ = [
     "BrokenStreamError",
     "NeedHandshakeError",
     "StapledStream",
+    "SSLStream",
+    "SSLListener",
 ]
