@@ -373,7 +373,7 @@ def test_blocked_in_a_nursery_exit_cancels_the_children_and_nothing_is_lost() ->
             await trio_core.sleep_forever()
         finally:
             log.append("child cancelled")
-            raise ValueError("cleanup failed")  # noqa: B012 - on purpose
+            raise ValueError("cleanup failed")
 
     async def system() -> None:
         await wait_all_tasks_blocked()
