@@ -201,8 +201,11 @@ class SSLStream(Stream):
 
     def _error(self) -> Exception:
         if self._state is _CLOSED:
-            return trio_core.ClosedResourceError("this SSLStream was closed")
-        return BrokenStreamError("this SSLStream is broken (an earlier operation failed)")
+            error: Exception = trio_core.ClosedResourceError("this SSLStream was closed")
+        else:
+            error = BrokenStreamError("this SSLStream is broken (an earlier operation failed)")
+        error.__suppress_context__ = True
+        return error
 
     def _break(self) -> None:
         if self._state is _OK:
@@ -210,7 +213,7 @@ class SSLStream(Stream):
 
     def _transport_closed(self, exc: BaseException) -> Exception:
         if self._state is _CLOSED:
-            return trio_core.ClosedResourceError("this SSLStream was closed")
+            return self._error()
         self._break()
         error = BrokenStreamError("the transport stream was closed underneath this SSLStream")
         error.__cause__ = exc
@@ -218,7 +221,7 @@ class SSLStream(Stream):
 
     def _transport_broken(self, exc: BaseException) -> Exception:
         if self._state is _CLOSED:
-            return trio_core.ClosedResourceError("this SSLStream was closed")
+            return self._error()
         self._break()
         error = BrokenStreamError(f"the transport stream failed: {exc}")
         error.__cause__ = exc
@@ -267,11 +270,11 @@ class SSLStream(Stream):
             try:
                 await self.transport_stream.sendall(data)
             except trio_core.ClosedResourceError as exc:
-                raise self._transport_closed(exc) from None
+                raise self._transport_closed(exc)
             except trio_core.BrokenResourceError as exc:
                 self._send_failure = exc
                 if not lenient:
-                    raise self._send_failed() from None
+                    raise self._send_failed()
             except BaseException:
                 # Cancelled (or anything else) part-way through a record: the
                 # peer may have part of it, so the session cannot go on.
@@ -295,9 +298,9 @@ class SSLStream(Stream):
         try:
             data = await self.transport_stream.recv(_TRANSPORT_RECV_SIZE)
         except trio_core.ClosedResourceError as exc:
-            raise self._transport_closed(exc) from None
+            raise self._transport_closed(exc)
         except trio_core.BrokenResourceError as exc:
-            raise self._transport_broken(exc) from None
+            raise self._transport_broken(exc)
         finally:
             # Wake the waiters even if this read failed or was cancelled (a
             # cancelled transport recv consumed nothing: the session is intact,
@@ -463,9 +466,9 @@ class SSLStream(Stream):
             try:
                 await self.transport_stream.wait_maybe_writable()
             except trio_core.ClosedResourceError as exc:
-                raise self._transport_closed(exc) from None
+                raise self._transport_closed(exc)
             except trio_core.BrokenResourceError as exc:
-                raise self._transport_broken(exc) from None
+                raise self._transport_broken(exc)
             finally:
                 if self._outbound_lot:
                     self._outbound_lot.unpark()

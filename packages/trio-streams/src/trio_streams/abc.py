@@ -262,9 +262,11 @@ StreamT_co = TypeVar("StreamT_co", bound=Stream, covariant=True)
 class Listener(AsyncResource, Generic[StreamT_co]):
     """Something that accepts incoming connections, each as a new :class:`Stream`.
 
-    Several tasks may wait in :meth:`accept` at once; each connection goes to
-    one of them.  Closing the listener wakes them with
-    :exc:`~trio_core.ClosedResourceError`; streams already accepted stay open.
+    One task at a time waits in :meth:`accept` (a second one gets
+    :exc:`~trio_core.BusyResourceError`; run one accept loop per listener, as
+    :func:`~trio_streams.serve_listeners` does).  Closing the listener wakes
+    the waiting task with :exc:`~trio_core.ClosedResourceError`; streams
+    already accepted stay open.
     """
 
     __slots__ = ()
@@ -279,6 +281,7 @@ class Listener(AsyncResource, Generic[StreamT_co]):
             The new stream; the caller owns it and must close it.
 
         Raises:
+            trio_core.BusyResourceError: if another task is in ``accept``.
             trio_core.ClosedResourceError: if the listener was closed, before or
                 during the call.
             OSError: for errors of the operating system (out of file

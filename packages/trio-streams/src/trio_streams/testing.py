@@ -4,6 +4,8 @@
   :func:`memory_stream_pump`, :func:`memory_stream_one_way_pair`,
   :func:`memory_stream_pair`, :func:`lockstep_stream_one_way_pair`,
   :func:`lockstep_stream_pair`.
+* :func:`open_stream_to_socket_listener`: connect to a
+  :class:`~trio_streams.SocketListener` (for testing servers).
 * Conformance checkers any stream implementation can run against itself:
   :func:`check_one_way_stream`, :func:`check_two_way_stream`,
   :func:`check_half_closeable_stream`.
@@ -19,6 +21,7 @@ from ._memory import lockstep_stream_pair as lockstep_stream_pair
 from ._memory import memory_stream_one_way_pair as memory_stream_one_way_pair
 from ._memory import memory_stream_pair as memory_stream_pair
 from ._memory import memory_stream_pump as memory_stream_pump
+from ._testing_helpers import open_stream_to_socket_listener as open_stream_to_socket_listener
 
 __all__ = [
     "MemorySendStream",
@@ -28,6 +31,7 @@ __all__ = [
     "memory_stream_pair",
     "lockstep_stream_one_way_pair",
     "lockstep_stream_pair",
+    "open_stream_to_socket_listener",
     "check_one_way_stream",
     "check_two_way_stream",
     "check_half_closeable_stream",

@@ -1,0 +1,106 @@
+"""TLS over TCP in one call: open_ssl_over_tcp_stream and serve_ssl_over_tcp."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, NoReturn
+
+import trio_core
+
+from ._connect import DEFAULT_DELAY, open_tcp_stream
+from ._serve import open_tcp_listeners, serve_listeners
+from ._ssl import SSLListener, SSLStream
+from .abc import Listener
+
+__all__ = ["open_ssl_over_tcp_stream", "serve_ssl_over_tcp"]
+
+
+async def open_ssl_over_tcp_stream(
+    host: str | bytes,
+    port: int,
+    *,
+    https_compatible: bool = False,
+    ssl_context: ssl.SSLContext | None = None,
+    happy_eyeballs_delay: float | None = DEFAULT_DELAY,
+) -> SSLStream:
+    """Connect with :func:`open_tcp_stream` and wrap the connection in a client
+    :class:`SSLStream` that verifies ``host``.
+
+    The handshake is not done here: it happens on the first ``sendall`` or
+    ``recv`` (or call ``await stream.do_handshake()``).  A checkpoint.
+
+    Args:
+        host: the name (or address) to connect to; also what the server's
+            certificate must match, and the SNI name.
+        port: the port.
+        https_compatible: see :class:`SSLStream`.
+        ssl_context: the client context (default:
+            :func:`ssl.create_default_context`, which verifies the certificate
+            against the system's CAs and checks the hostname).
+        happy_eyeballs_delay: see :func:`open_tcp_stream`.
+
+    Returns:
+        The (not yet handshaken) :class:`SSLStream`.
+
+    Raises:
+        OSError: if connecting fails (see :func:`open_tcp_stream`).
+    """
+    if ssl_context is None:
+        ssl_context = ssl.create_default_context()
+    server_hostname = host.decode("ascii") if isinstance(host, bytes) else host
+    tcp_stream = await open_tcp_stream(host, port, happy_eyeballs_delay=happy_eyeballs_delay)
+    try:
+        return SSLStream(
+            tcp_stream,
+            ssl_context,
+            server_hostname=server_hostname,
+            https_compatible=https_compatible,
+        )
+    except BaseException:
+        tcp_stream.forceful_close()
+        raise
+
+
+async def serve_ssl_over_tcp(
+    handler: Callable[[SSLStream], Awaitable[object]],
+    port: int,
+    ssl_context: ssl.SSLContext,
+    *,
+    host: str | bytes | None = None,
+    https_compatible: bool = False,
+    backlog: int | None = None,
+    handler_nursery: trio_core.Nursery | None = None,
+    task_status: trio_core.TaskStatus[Sequence[Listener[Any]]] = trio_core.TASK_STATUS_IGNORED,
+) -> NoReturn:
+    """Serve TLS over TCP: like :func:`serve_tcp`, with each connection wrapped
+    in a server-side :class:`SSLStream`.
+
+    The handshake happens on the handler's first ``sendall`` or ``recv`` (so
+    one slow client never holds up the others).  With :meth:`Nursery.start
+    <trio_core.Nursery.start>`, returns the list of :class:`SSLListener`
+    (the port: ``listeners[0].transport_listener.socket.getsockname()[1]``).
+
+    Args:
+        handler: an async function taking an :class:`SSLStream`.
+        port: the port (0: any free port).
+        ssl_context: the server's context (with its certificate loaded).
+        host: the host to listen on (``None``: every interface).
+        https_compatible: see :class:`SSLStream`.
+        backlog: the ``listen()`` queue length.
+        handler_nursery: where to run the handlers (default: inside this call).
+        task_status: for :meth:`Nursery.start <trio_core.Nursery.start>`.
+
+    Raises:
+        OSError: if listening fails.
+    """
+    if not isinstance(ssl_context, ssl.SSLContext):
+        raise TypeError(f"ssl_context must be an ssl.SSLContext, got {ssl_context!r}")
+    tcp_listeners = await open_tcp_listeners(port, host=host, backlog=backlog)
+    ssl_listeners = [
+        SSLListener(listener, ssl_context, https_compatible=https_compatible)
+        for listener in tcp_listeners
+    ]
+    await serve_listeners(
+        handler, ssl_listeners, handler_nursery=handler_nursery, task_status=task_status
+    )
