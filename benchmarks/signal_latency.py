@@ -162,7 +162,8 @@ def run_trio(count: int) -> tuple[list[float], list[float]]:
     woke_at: list[float] = []
 
     async def main() -> None:
-        with trio.open_signal_receiver(SIGNUM) as signals:
+        # (Our own meta-package, also importable as `trio`, has no such name.)
+        with trio.open_signal_receiver(SIGNUM) as signals:  # type: ignore[attr-defined,unused-ignore]
             sender.start()
             try:
                 for _ in range(sender.total):

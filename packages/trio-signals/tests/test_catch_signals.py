@@ -1,14 +1,15 @@
 """catch_signals with real signals sent to this process.
 
 Only harmless signals are used (SIGUSR1, SIGUSR2, SIGHUP, SIGWINCH, and
-SIGINT while a block or a handler catches it), and an autouse fixture checks
-after every test that each of their handlers is back to what it was.
+SIGINT while a block or a handler catches it).  An autouse fixture puts
+recording Python handlers under every test, so that a stray signal fails the
+test rather than ending the process, and checks after every test that each
+handler is back to what it was.
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 import os
 import signal
 import threading
@@ -33,13 +34,10 @@ def kill(signum: int) -> None:
     os.kill(os.getpid(), signum)
 
 
-@pytest.fixture(autouse=True)
-def _handlers_restored() -> Iterator[None]:
-    before = {s: signal.getsignal(s) for s in WATCHED}
-    yield
-    after = {s: signal.getsignal(s) for s in WATCHED}
-    assert after == before
-    assert impl._listeners == {} and impl._saved_handlers == {}
+async def next_batch(batches: SignalReceiver) -> set[int]:
+    """The next batch, failing the test (not hanging it) if none comes."""
+    with trio_core.fail_after(10):
+        return await batches.__anext__()
 
 
 class Recorder:
@@ -50,6 +48,26 @@ class Recorder:
 
     def __call__(self, signum: int, frame: types.FrameType | None) -> None:
         self.seen.append(signum)
+
+
+@pytest.fixture(autouse=True)
+def _handlers_restored() -> Iterator[None]:
+    # A safety net under every test: Python handlers for the harmless signals,
+    # so that a stray one (a bug) fails this test instead of ending the run
+    # with the default action.  Afterwards every handler must be the one that
+    # was installed before the test, and the module's bookkeeping empty.
+    net = Recorder()
+    original = {s: signal.signal(s, net) for s in HARMLESS}
+    try:
+        before = {s: signal.getsignal(s) for s in WATCHED}
+        yield
+        after = {s: signal.getsignal(s) for s in WATCHED}
+        assert after == before
+        assert impl._listeners == {} and impl._saved_handlers == {}
+        assert net.seen == [], "signals reached the handler installed before the test"
+    finally:
+        for signum, handler in original.items():
+            signal.signal(signum, handler)
 
 
 @pytest.fixture
@@ -72,11 +90,11 @@ async def test_batches_coalesce_into_sets() -> None:
         kill(USR1)
         signal.raise_signal(USR2)
         kill(USR1)
-        batch = await batches.__anext__()
+        batch = await next_batch(batches)
         assert batch == {USR1, USR2}
         assert all(isinstance(s, signal.Signals) for s in batch)
         signal.raise_signal(USR2)
-        assert await batches.__anext__() == {USR2}
+        assert await next_batch(batches) == {USR2}
 
 
 async def test_batches_across_iterations_with_async_for() -> None:
@@ -105,7 +123,7 @@ async def test_batches_across_iterations_with_async_for() -> None:
 
 
 async def test_a_waiting_task_is_woken_without_polling() -> None:
-    # Woken by the signal itself: nobody set a deadline to poll with, and a
+    # Woken by the signal itself: nobody set a timer to poll with, and a
     # signal sent from another thread reaches the parked task promptly.
     sent_at: list[float] = []
 
@@ -115,13 +133,14 @@ async def test_a_waiting_task_is_woken_without_polling() -> None:
 
     async def sender() -> None:
         await wait_all_tasks_blocked()
-        assert math.isinf(trio_core.lowlevel.current_statistics().seconds_to_next_deadline)
+        # The only deadline is next_batch's 10 s guard: no short polling timer.
+        assert trio_core.lowlevel.current_statistics().seconds_to_next_deadline > 5
         await trio_core.to_thread.run_sync(send_from_thread)
 
     with catch_signals({HUP}) as batches:
         async with trio_core.open_nursery() as nursery:
             nursery.start_soon(sender)
-            batch = await batches.__anext__()
+            batch = await next_batch(batches)
             received_at = time.perf_counter()
     assert batch == {HUP}
     assert received_at - sent_at[0] < 2.0
@@ -182,14 +201,14 @@ async def test_cancelling_the_wait_loses_nothing() -> None:
     with catch_signals({USR1}) as batches:
         with trio_core.CancelScope() as scope:
             scope.cancel()
-            await batches.__anext__()
+            await next_batch(batches)
         assert scope.cancelled_caught
         kill(USR1)
         with trio_core.CancelScope() as scope:
             scope.cancel()
-            await batches.__anext__()  # pending, but still a checkpoint: cancelled
+            await next_batch(batches)  # pending, but still a checkpoint: cancelled
         assert scope.cancelled_caught
-        assert await batches.__anext__() == {USR1}
+        assert await next_batch(batches) == {USR1}
 
 
 async def test_real_time_signals_are_plain_ints() -> None:
@@ -200,7 +219,7 @@ async def test_real_time_signals_are_plain_ints() -> None:
     before = signal.getsignal(rt)
     with catch_signals({rt}) as batches:
         kill(rt)
-        assert await batches.__anext__() == {rt}
+        assert await next_batch(batches) == {rt}
     assert signal.getsignal(rt) == before
 
 
@@ -225,7 +244,7 @@ async def test_signals_already_handed_out_are_not_redelivered(
 ) -> None:
     with catch_signals({USR1}) as batches:
         kill(USR1)
-        assert await batches.__anext__() == {USR1}
+        assert await next_batch(batches) == {USR1}
     assert usr1_recorder.seen == []
 
 
@@ -282,15 +301,15 @@ async def test_exit_by_exception_restores_too(usr1_recorder: Recorder) -> None:
         with catch_signals({USR1}):
             kill(USR1)
             1 / 0  # noqa: B018
-    assert signal.getsignal(USR1) is usr1_recorder
     assert usr1_recorder.seen == [USR1]
+    assert signal.getsignal(USR1) is usr1_recorder
 
 
 async def test_iterating_after_exit_is_an_error() -> None:
     with catch_signals({USR1}) as batches:
         pass
     with pytest.raises(RuntimeError, match="has exited"):
-        await batches.__anext__()
+        await next_batch(batches)
     assert "exited" in repr(batches)
 
 
@@ -301,7 +320,7 @@ async def test_a_task_waiting_when_the_block_exits_gets_an_error() -> None:
 
     async def wait() -> None:
         try:
-            await batches.__anext__()
+            await next_batch(batches)
         except RuntimeError as exc:
             errors.append(exc)
 
@@ -331,13 +350,13 @@ async def test_nested_blocks_innermost_wins_and_hands_off_on_exit() -> None:
         with catch_signals({USR1}) as inner:
             signal.raise_signal(USR1)
             signal.raise_signal(USR2)
-            assert await inner.__anext__() == {USR1}
+            assert await next_batch(inner) == {USR1}
             signal.raise_signal(USR1)
         # inner exited with USR1 unread: it goes to the outer block, not to
         # the handler that was there before both.
-        assert await outer.__anext__() == {USR1, USR2}
+        assert await next_batch(outer) == {USR1, USR2}
         kill(USR1)
-        assert await outer.__anext__() == {USR1}
+        assert await next_batch(outer) == {USR1}
 
 
 async def test_concurrent_blocks_the_newest_receives_and_hands_off() -> None:
@@ -356,7 +375,7 @@ async def test_concurrent_blocks_the_newest_receives_and_hands_off() -> None:
     async def second() -> None:
         await first_entered.wait()
         with catch_signals({HUP}) as batches:
-            got.append(("second", await batches.__anext__()))
+            got.append(("second", await next_batch(batches)))
             await second_may_exit.wait()
             kill(HUP)  # left unread: handed to `first` on exit
 
@@ -385,7 +404,7 @@ async def test_blocks_exiting_in_any_order_restore_the_original(
     for index in exit_order:
         # The newest open block receives.
         kill(USR1)
-        assert await receivers[open_[-1]].__anext__() == {USR1}
+        assert await next_batch(receivers[open_[-1]]) == {USR1}
         assert usr1_recorder.seen == []
         blocks[index].__exit__(None, None, None)
         open_.remove(index)
@@ -402,11 +421,11 @@ async def test_exiting_out_of_order_with_pending_signals_hands_them_to_the_newes
     kill(USR2)  # to inner
     middle.__exit__(None, None, None)  # nothing pending there
     inner.__exit__(None, None, None)  # pending USR2 -> outer (middle has gone)
-    assert await outer_batches.__anext__() == {USR2}
+    assert await next_batch(outer_batches) == {USR2}
     outer.__exit__(None, None, None)
     for batches in (middle_batches, inner_batches):
         with pytest.raises(RuntimeError):
-            await batches.__anext__()
+            await next_batch(batches)
 
 
 # ---------------------------------------------------------------- SIGINT
@@ -416,7 +435,7 @@ async def test_sigint_is_caught_instead_of_keyboardinterrupt() -> None:
     with catch_signals({signal.SIGINT}) as batches:
         signal.raise_signal(signal.SIGINT)
         kill(signal.SIGINT)
-        assert await batches.__anext__() == {signal.SIGINT}
+        assert await next_batch(batches) == {signal.SIGINT}
     # Restored: Control-C raises KeyboardInterrupt again.
     with pytest.raises(KeyboardInterrupt):
         signal.raise_signal(signal.SIGINT)
