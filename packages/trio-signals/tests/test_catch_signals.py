@@ -37,7 +37,8 @@ def kill(signum: int) -> None:
 async def next_batch(batches: SignalReceiver) -> set[int]:
     """The next batch, failing the test (not hanging it) if none comes."""
     with trio_core.fail_after(10):
-        return await batches.__anext__()
+        batch = await batches.__anext__()
+    return batch
 
 
 class Recorder:
