@@ -276,7 +276,8 @@ def main(argv: list[str] | None = None) -> int:
         jobs = [j for j in jobs if j.script in args.only or j.workload in args.only]
 
     series: dict[tuple[str, str], Series] = {}
-    status: dict[tuple[str, str], str] = {}  # (workload, impl) -> "skip" / "FAIL"
+    status: dict[tuple[str, str], str] = {}  # (workload, impl) -> "skip" / "timeout" / "FAIL"
+    failures: set[tuple[str, str]] = set()
     for job in jobs:
         label = job.workload or job.script
         print(f"== {label}", file=sys.stderr, flush=True)
@@ -284,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
             for impl in impls:
                 if impl not in job.impls:
                     continue
-                if status.get((label, impl)) in ("skip", "FAIL"):
+                if status.get((label, impl)) in ("skip", "timeout"):
                     continue
                 python = _python_for(impl, args.peer_python)
                 assert python is not None
@@ -319,13 +320,19 @@ def main(argv: list[str] | None = None) -> int:
                         notes.append(f"{label} [{impl}]: malformed record {rec!r} ({exc})")
                 if error is not None:
                     notes.append(f"{label} [{impl}] rep {rep + 1} FAILED: {error}")
-                    if not records:
-                        status[(label, impl)] = "FAIL"
+                    failures.add((label, impl))
+                    if error.startswith("timed out"):
+                        status[(label, impl)] = "timeout"  # not worth waiting for again
                 shown = ", ".join(
                     f"{r['metric']}={_fmt(r['value'])}" for r in records if "value" in r
                 ) or ("skip" if any("skip" in r for r in records) else error or "no output")
                 print(f"   {impl:8} rep {rep + 1}: {shown}", file=sys.stderr, flush=True)
 
+    # A failed run shows as FAIL only if no repetition of it produced a number
+    # (the failures are listed in the notes either way, and make the exit status 1).
+    for label, impl in failures:
+        if not any(s.samples.get(impl) for s in series.values() if s.workload == label):
+            status[(label, impl)] = "FAIL"
     ordered = list(series.values())
     mode = "quick" if args.quick else "full"
     print()
@@ -373,8 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     args.output.write_text(json.dumps(payload, indent=2) + "\n")
     print()
     print(f"Written: {args.output}")
-    failed = any(v == "FAIL" for v in status.values()) or any("FAILED" in n for n in notes)
-    return 1 if failed else 0
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
