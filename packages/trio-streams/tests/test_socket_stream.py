@@ -157,7 +157,7 @@ async def test_socket_stream_options_and_nodelay() -> None:
         linger = a.getsockopt(stdlib_socket.SOL_SOCKET, stdlib_socket.SO_LINGER, 8)
         assert isinstance(linger, bytes) and len(linger) == 8
         with pytest.raises(TypeError, match="length"):
-            a.setsockopt(stdlib_socket.SOL_SOCKET, stdlib_socket.SO_KEEPALIVE, None)
+            a.setsockopt(stdlib_socket.SOL_SOCKET, stdlib_socket.SO_KEEPALIVE, None)  # type: ignore[call-overload]
         with pytest.raises(TypeError, match="value=None"):
             a.setsockopt(stdlib_socket.SOL_SOCKET, stdlib_socket.SO_KEEPALIVE, 1, 4)  # type: ignore[call-overload]
         assert "SocketStream" in repr(a)

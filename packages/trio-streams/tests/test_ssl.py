@@ -169,7 +169,7 @@ async def test_sni_reaches_the_server(
     def sni_callback(obj: ssl.SSLObject, name: str | None, ctx: ssl.SSLContext) -> None:
         seen.append(name)
 
-    server_ctx.sni_callback = sni_callback  # type: ignore[assignment]
+    server_ctx.sni_callback = sni_callback
     client, server = ssl_pair(client_ctx, server_ctx)
     async with client, server:
         await handshake_both(client, server)
