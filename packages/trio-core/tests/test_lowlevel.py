@@ -702,3 +702,55 @@ async def test_smaller_cushions_wake_first() -> None:
 async def test_wait_all_tasks_blocked_rejects_bad_cushions(bad: float) -> None:
     with pytest.raises(ValueError, match="cushion"):
         await wait_all_tasks_blocked(bad)
+
+
+# ---------------------------------------------------------------- fairness of run_sync_soon
+
+
+@pytest.mark.xfail(
+    reason="core bug: _EntryQueue.run_all loops `while queue:`, so a callback that queues "
+    "itself again runs forever and starves every task (Trio runs only the callbacks that "
+    "were queued when the pass started)",
+    strict=True,
+)
+async def test_a_self_requeueing_callback_does_not_starve_the_tasks() -> None:
+    token = lowlevel.current_trio_token()
+    count = 0
+    limit = 20_000  # keeps the test finite even with the bug
+
+    def again() -> None:
+        nonlocal count
+        count += 1
+        if count < limit:
+            token.run_sync_soon(again)
+
+    token.run_sync_soon(again)
+    await lowlevel.checkpoint()
+    await lowlevel.checkpoint()
+    seen = count
+    count = limit  # stop it
+    assert seen < 100
+
+
+@pytest.mark.xfail(
+    reason="core bug: _EntryQueue.run_all loops `while self.idempotent:`, so an idempotent "
+    "callback that queues itself again runs forever and starves every task",
+    strict=True,
+)
+async def test_a_self_requeueing_idempotent_callback_does_not_starve_the_tasks() -> None:
+    token = lowlevel.current_trio_token()
+    count = 0
+    limit = 20_000
+
+    def again() -> None:
+        nonlocal count
+        count += 1
+        if count < limit:
+            token.run_sync_soon(again, idempotent=True)
+
+    token.run_sync_soon(again, idempotent=True)
+    await lowlevel.checkpoint()
+    await lowlevel.checkpoint()
+    seen = count
+    count = limit
+    assert seen < 100

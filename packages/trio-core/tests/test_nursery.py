@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 
 import pytest
 
@@ -735,3 +736,49 @@ async def test_start_into_a_cancelled_nursery_cancels_the_task_once_it_arrives()
             await lowlevel.cancel_shielded_checkpoint()  # starter is now inside start()
             target.cancel_scope.cancel()
     assert log == ["setup done", "cancelled in the nursery"]
+
+
+@pytest.mark.xfail(
+    reason="core bug: when start()'s function cannot even be called, the TypeError comes out "
+    "wrapped in an ExceptionGroup (the internal non-strict nursery does not collapse "
+    "[TypeError, Cancelled] after splitting off the Cancelled)",
+    strict=True,
+)
+@pytest.mark.parametrize("kind", ["no task_status parameter", "sync function"])
+async def test_start_with_an_uncallable_function_raises_a_bare_typeerror(kind: str) -> None:
+    async def no_status() -> None:
+        pass  # pragma: no cover
+
+    def sync(task_status: object = None) -> int:
+        return 1
+
+    fn = no_status if kind == "no task_status parameter" else sync
+    async with trio_core.open_nursery() as nursery:
+        with pytest.raises(TypeError):
+            await nursery.start(fn)  # type: ignore[arg-type]
+
+
+@pytest.mark.xfail(
+    reason="core bug: start(coroutine_object) fails inside functools.partial with 'the first "
+    "argument must be callable' (no hint), and leaves the coroutine never awaited",
+    strict=True,
+)
+async def test_start_with_a_coroutine_object_is_a_helpful_typeerror() -> None:
+    async def fn(task_status: TaskStatus[None] = IGNORED) -> None:
+        pass  # pragma: no cover
+
+    coro = fn()
+    try:
+        async with trio_core.open_nursery() as nursery:
+            try:
+                await nursery.start(coro)  # type: ignore[arg-type]
+            except BaseException as exc:  # bare or grouped: the message is what matters
+                leaves = _leaves(exc)
+            else:  # pragma: no cover
+                pytest.fail("start() accepted a coroutine object")
+        assert len(leaves) == 1
+        assert isinstance(leaves[0], TypeError)
+        assert "coroutine" in str(leaves[0])
+        assert inspect.getcoroutinestate(coro) == inspect.CORO_CLOSED
+    finally:
+        coro.close()

@@ -586,3 +586,40 @@ async def test_spawn_system_task_rejects_a_coroutine_object() -> None:
     with pytest.raises(TypeError, match="coroutine object"):
         lowlevel.spawn_system_task(coro)  # type: ignore[arg-type]
     assert coro.cr_frame is None
+
+
+# ---------------------------------------------------------------- platforms
+
+
+def test_importing_on_windows_is_a_clear_importerror() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "sys.platform = 'win32'\n"
+        "try:\n"
+        "    import trio_core\n"
+        "except ImportError as exc:\n"
+        "    print('ImportError:', exc)\n"
+        "else:\n"
+        "    print('imported')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.startswith("ImportError:"), result.stdout + result.stderr
+    assert "Windows" in result.stdout
+
+
+def test_run_restores_the_asyncgen_hooks() -> None:
+    import sys
+
+    before = sys.get_asyncgen_hooks()
+
+    async def main() -> object:
+        return sys.get_asyncgen_hooks()
+
+    during = trio_core.run(main)
+    assert during != before
+    assert sys.get_asyncgen_hooks() == before
