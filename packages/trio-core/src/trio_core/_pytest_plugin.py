@@ -2,30 +2,43 @@
 
 It does nothing unless asked: set ``trio_mode = true`` in the pytest
 configuration to run every ``async def`` test under :func:`trio_core.run`, or
-mark single tests with ``@pytest.mark.trio``.
+mark single tests (or classes, or modules) with ``@pytest.mark.trio``.
 
-Async fixtures (``async def`` fixtures and async generator fixtures) of such
-a test are set up inside the *same* run as the test, one after the other in
-dependency order, and torn down in reverse order after it, even when the test
-fails.  They run in the test's own task, nested like ``async with`` blocks,
-so a fixture may open a nursery and ``yield`` inside it: background tasks it
-starts run beside the test, and an error in one of them cancels the test.
-Async fixtures must be function-scoped (a run lasts one test).
+Async fixtures (``async def`` fixtures and async generator fixtures) that a
+trio test uses (directly, through other fixtures, through ``autouse`` or
+``@pytest.mark.usefixtures``) are set up inside the *same* run as the test,
+one after the other in dependency order, and torn down in reverse order after
+it, even when the test fails.  They run in the test's own task, nested like
+``async with`` blocks, so a fixture may open a nursery or a cancel scope and
+``yield`` inside it: background tasks it starts run beside the test, and if
+one of them crashes, the test is cancelled and the crash is reported.  (A
+test that was cut short by a fixture's cancel scope without any error is
+reported as a failure too, rather than as a silent pass.)  Async fixtures
+must be function-scoped, since every test has a run of its own, and a sync
+fixture cannot use an async one.
+
+An error raised while setting up or tearing down an async fixture is raised
+as it is (never wrapped in an exception group by the plugin), with a note
+naming the fixture.
 
 The ``autojump_clock`` and ``mock_clock`` fixtures give a
-:class:`~trio_core.testing.MockClock`; when a test asks for one, the run
-uses it as its clock.
+:class:`~trio_core.testing.MockClock`; when a test uses one (even
+indirectly), the run uses it as its clock.  Async tests decorated with
+Hypothesis' ``@given`` run one run per example (they cannot use async
+fixtures).
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import warnings
 from collections.abc import AsyncGenerator, Callable, Coroutine
 from typing import Any
 
 import pytest
 
+from ._exceptions import Cancelled
 from ._mock_clock import MockClock
 from ._run import run
 from .abc import Clock
@@ -34,6 +47,7 @@ __all__ = ["pytest_addoption", "pytest_configure", "autojump_clock", "mock_clock
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register the ``trio_mode`` ini option."""
     parser.addini(
         "trio_mode",
         "run every async test function under trio_core.run (the trio-core plugin)",
@@ -43,26 +57,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``trio`` marker."""
     config.addinivalue_line(
         "markers", "trio: run this async test under trio_core.run (the trio-core pytest plugin)"
     )
 
 
-def _is_async_function(fn: object) -> bool:
-    return inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)
-
-
-def _is_trio_test(item: pytest.Item) -> bool:
-    if not isinstance(item, pytest.Function) or not _is_async_function(item.obj):
-        return False
-    if item.get_closest_marker("trio") is not None:
-        return True
-    return bool(item.config.getini("trio_mode"))
-
-
 @pytest.fixture
 def mock_clock() -> MockClock:
-    """A :class:`~trio_core.testing.MockClock` whose time moves only when told to."""
+    """A :class:`~trio_core.testing.MockClock` whose time moves only when told to
+    (``mock_clock.jump(seconds)``); the test's run uses it."""
     return MockClock()
 
 
@@ -73,8 +77,45 @@ def autojump_clock() -> MockClock:
     return MockClock(autojump_threshold=0)
 
 
+# ---------------------------------------------------------------- which tests are ours
+
+
+def _is_async_function(fn: object) -> bool:
+    return inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)
+
+
+def _async_hypothesis_inner_test(fn: object) -> Callable[..., Any] | None:
+    """The async function inside a Hypothesis ``@given`` test, if it is one."""
+    if not getattr(fn, "is_hypothesis_test", False):
+        return None
+    inner = getattr(getattr(fn, "hypothesis", None), "inner_test", None)
+    if _is_async_function(inner) or getattr(inner, "_trio_core_async_inner", None) is not None:
+        return inner
+    return None
+
+
+def _trio_enabled_for(node: pytest.Item | pytest.Collector) -> bool:
+    """Whether the plugin is switched on for this test or collector (ini option or marker)."""
+    if node.get_closest_marker("trio") is not None:
+        return True
+    return bool(node.config.getini("trio_mode"))
+
+
+def _is_trio_test(item: object) -> bool:
+    if not isinstance(item, pytest.Function):
+        return False
+    if not (_is_async_function(item.obj) or _async_hypothesis_inner_test(item.obj) is not None):
+        return False
+    return _trio_enabled_for(item)
+
+
+# ---------------------------------------------------------------- async fixtures
+
+
 class _AsyncFixture:
     """Stands in for an async fixture's value until the test's run sets it up."""
+
+    __slots__ = ("name", "func", "kwargs")
 
     def __init__(self, name: str, func: Callable[..., Any], kwargs: dict[str, Any]) -> None:
         self.name = name
@@ -86,33 +127,60 @@ class _AsyncFixture:
 
 
 def _resolve_fixture_function(fixturedef: Any, request: pytest.FixtureRequest) -> Any:
+    """The callable to call, bound to the test's instance for a fixture in a test class."""
     func = fixturedef.func
     instance = getattr(request, "instance", None)
-    if instance is not None and inspect.isfunction(func):
-        # A fixture defined in a test class: bind it like pytest does.
-        bound = getattr(instance, func.__name__, None)
-        if bound is not None and getattr(bound, "__func__", None) is func:
-            return bound
+    if instance is None:
+        return func
+    bound_to = getattr(func, "__self__", None)
+    if bound_to is not None and not isinstance(instance, bound_to.__class__):
+        # A fixture of some other class (a plugin object, say): leave it alone.
+        return func
+    unbound = getattr(func, "__func__", func)
+    if unbound is not func:
+        return unbound.__get__(instance)
     return func
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> object | None:
-    if not _is_async_function(fixturedef.func):
-        return None
+    """Stand in for the async fixtures of trio tests; set them up later, inside the run."""
     node = request.node
-    if not (isinstance(node, pytest.Item) and _is_trio_test(node)):
-        if isinstance(node, pytest.Item):
-            raise pytest.UsageError(
-                f"the async fixture {fixturedef.argname!r} is used by {node.nodeid}, which is "
-                "not a trio test: make the test `async def` and enable trio_mode (or mark it "
-                "with @pytest.mark.trio)"
-            )
+    is_trio = _is_trio_test(node)
+    if not _is_async_function(fixturedef.func):
+        if is_trio:
+            # A sync fixture would get the stand-in, not the value: refuse clearly.
+            for argname in fixturedef.argnames:
+                if isinstance(request.getfixturevalue(argname), _AsyncFixture):
+                    pytest.fail(
+                        f"the sync fixture {fixturedef.argname!r} uses the async fixture "
+                        f"{argname!r}, whose value only exists inside the test's run: make "
+                        f"{fixturedef.argname!r} an async fixture too",
+                        pytrace=False,
+                    )
         return None
-    if fixturedef.scope != "function":
-        raise pytest.UsageError(
+    if fixturedef.scope != "function" and (is_trio or _trio_enabled_for(node)):
+        pytest.fail(
             f"the async fixture {fixturedef.argname!r} has scope {fixturedef.scope!r}; async "
-            "fixtures must be function-scoped, because each test has a run of its own"
+            "fixtures must be function-scoped, because each test has a run of its own",
+            pytrace=False,
+        )
+    if not is_trio:
+        if isinstance(node, pytest.Item) and _trio_enabled_for(node):
+            pytest.fail(
+                f"the async fixture {fixturedef.argname!r} is used by {node.nodeid}, which is "
+                "not an async test: async fixtures are set up inside the run of an async test "
+                "(make the test `async def`)",
+                pytrace=False,
+            )
+        # Not ours (trio mode is off): let another plugin, or pytest itself, deal with it.
+        return None
+    if _async_hypothesis_inner_test(node.obj) is not None:
+        pytest.fail(
+            f"the Hypothesis test {node.nodeid} uses the async fixture {fixturedef.argname!r}: "
+            "each Hypothesis example runs in a run of its own, so it cannot share async "
+            "fixtures; set the resource up inside the test",
+            pytrace=False,
         )
     kwargs = {name: request.getfixturevalue(name) for name in fixturedef.argnames}
     value = _AsyncFixture(
@@ -120,6 +188,16 @@ def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> obj
     )
     fixturedef.cached_result = (value, fixturedef.cache_key(request), None)
     return value
+
+
+def _only_cancelled(exc: BaseException) -> bool:
+    """Whether ``exc`` is a Cancelled, or a group of nothing but Cancelled."""
+    if isinstance(exc, Cancelled):
+        return True
+    if isinstance(exc, BaseExceptionGroup):
+        rest = exc.split(Cancelled)[1]
+        return rest is None
+    return False
 
 
 class _FixtureStack:
@@ -130,6 +208,8 @@ class _FixtureStack:
         self.generators: list[tuple[str, AsyncGenerator[Any, None]]] = []
 
     async def resolve(self, value: Any) -> Any:
+        """The value of a fixture, setting it (and what it uses) up if needed."""
+        __tracebackhide__ = True
         if not isinstance(value, _AsyncFixture):
             return value
         key = id(value)
@@ -139,7 +219,12 @@ class _FixtureStack:
         try:
             if inspect.isasyncgenfunction(value.func):
                 generator = value.func(**kwargs)
-                result = await generator.__anext__()
+                try:
+                    result = await generator.__anext__()
+                except StopAsyncIteration:
+                    raise RuntimeError(
+                        f"the async fixture {value.name!r} finished without yielding a value"
+                    ) from None
                 self.generators.append((value.name, generator))
             else:
                 result = await value.func(**kwargs)
@@ -149,52 +234,131 @@ class _FixtureStack:
         self.values[key] = result
         return result
 
-    async def teardown(self) -> None:
+    async def teardown(self, test_exc: BaseException | None) -> None:
+        """Tear every fixture down, innermost first.
+
+        A cancellation that ended the test is thrown into the fixtures (the
+        cancel scope it belongs to is one of theirs); any other outcome of the
+        test is not shown to them.  Raises the teardown errors, if any.
+        """
+        __tracebackhide__ = True
         errors: list[BaseException] = []
+        in_flight = test_exc if test_exc is not None and _only_cancelled(test_exc) else None
+        absorbed_by: str | None = None
         while self.generators:
             name, generator = self.generators.pop()
             try:
-                await generator.__anext__()
+                if in_flight is not None:
+                    await generator.athrow(in_flight)
+                else:
+                    await generator.__anext__()
             except StopAsyncIteration:
+                if in_flight is not None:
+                    absorbed_by, in_flight = name, None
                 continue
             except BaseException as exc:
+                if in_flight is not None and (exc is in_flight or _only_cancelled(exc)):
+                    in_flight = exc
+                    continue
+                in_flight = None
                 exc.add_note(f"(raised while tearing down the async fixture {name!r})")
                 errors.append(exc)
                 continue
-            await generator.aclose()
+            try:
+                await generator.aclose()
+            except BaseException as exc:  # pragma: no cover - a very confused fixture
+                errors.append(exc)
             errors.append(RuntimeError(f"the async fixture {name!r} yielded more than once"))
         if len(errors) == 1:
             raise errors[0]
         if errors:
             raise BaseExceptionGroup("errors while tearing down async fixtures", errors)
+        if absorbed_by is not None:
+            raise RuntimeError(
+                f"the test was cancelled by a cancel scope of the async fixture {absorbed_by!r} "
+                "and did not run to completion"
+            )
 
 
 async def _run_test(
-    test: Callable[..., Coroutine[Any, Any, Any]], funcargs: dict[str, Any]
+    test: Callable[..., Coroutine[Any, Any, Any]],
+    nodeid: str,
+    fixtures: dict[str, Any],
+    argnames: tuple[str, ...],
 ) -> None:
+    __tracebackhide__ = True
     stack = _FixtureStack()
     try:
-        resolved = {name: await stack.resolve(value) for name, value in funcargs.items()}
-        await test(**resolved)
-    finally:
-        await stack.teardown()
+        # Every fixture of the test, in pytest's (dependency) order: also those
+        # asked for by autouse, usefixtures, or only by other fixtures.
+        for value in fixtures.values():
+            await stack.resolve(value)
+        kwargs = {name: await stack.resolve(fixtures[name]) for name in argnames}
+        result = await test(**kwargs)
+    except BaseException as exc:
+        await stack.teardown(exc)
+        raise
+    await stack.teardown(None)
+    if result is not None:
+        warnings.warn(
+            pytest.PytestReturnNotNoneWarning(
+                f"Test functions should return None, but {nodeid} returned {type(result)!r}."
+            ),
+            stacklevel=1,
+        )
+
+
+def _the_clock(item: pytest.Function) -> Clock | None:
+    clocks = {id(v): v for v in item.funcargs.values() if isinstance(v, Clock)}
+    if len(clocks) > 1:
+        pytest.fail(
+            f"{item.nodeid} uses {len(clocks)} different clocks (say, both mock_clock and "
+            "autojump_clock); a run has only one",
+            pytrace=False,
+        )
+    return next(iter(clocks.values()), None)
+
+
+def _wrap_hypothesis_inner_test(item: pytest.Function, inner: Callable[..., Any]) -> None:
+    # The same function may have been wrapped for an earlier item (parametrize):
+    # wrap the original again, with this item's clock.
+    inner = getattr(inner, "_trio_core_async_inner", inner)
+    clock = _the_clock(item)
+
+    @functools.wraps(inner)
+    def run_one_example(*args: Any, **kwargs: Any) -> None:
+        __tracebackhide__ = True
+        run(functools.partial(inner, *args, **kwargs), clock=clock)
+
+    run_one_example._trio_core_async_inner = inner  # type: ignore[attr-defined]
+    item.obj.hypothesis.inner_test = run_one_example
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Run an async test (and its async fixtures) under :func:`trio_core.run`."""
+    __tracebackhide__ = True
     if not _is_trio_test(pyfuncitem):
         return None
+    inner = _async_hypothesis_inner_test(pyfuncitem.obj)
+    if inner is not None:
+        # Hypothesis calls the inner test once per example: each gets its own run.
+        _wrap_hypothesis_inner_test(pyfuncitem, inner)
+        return None
     if inspect.isasyncgenfunction(pyfuncitem.obj):
-        raise pytest.UsageError(f"{pyfuncitem.nodeid} is an async generator, not a test function")
-    argnames = pyfuncitem._fixtureinfo.argnames
-    funcargs = {name: pyfuncitem.funcargs[name] for name in argnames}
-    clocks = [value for value in funcargs.values() if isinstance(value, Clock)]
-    if len(clocks) > 1:
-        raise pytest.UsageError(
-            f"{pyfuncitem.nodeid} asks for {len(clocks)} clocks; a run has only one"
+        pytest.fail(
+            f"{pyfuncitem.nodeid} is an async generator (it has a `yield`), not a test function",
+            pytrace=False,
         )
+    clock = _the_clock(pyfuncitem)
     run(
-        functools.partial(_run_test, pyfuncitem.obj, funcargs),
-        clock=clocks[0] if clocks else None,
+        functools.partial(
+            _run_test,
+            pyfuncitem.obj,
+            pyfuncitem.nodeid,
+            dict(pyfuncitem.funcargs),
+            tuple(pyfuncitem._fixtureinfo.argnames),
+        ),
+        clock=clock,
     )
     return True

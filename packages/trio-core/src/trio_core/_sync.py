@@ -379,6 +379,15 @@ class CapacityLimiter(_AsyncContextManagerMixin):
         self._total = new_total
         self._wake_waiters()
 
+    @property
+    def total_tokens(self) -> int | float:
+        """The same as :attr:`total` (modern Trio's name for it).  Settable."""
+        return self._total
+
+    @total_tokens.setter
+    def total_tokens(self, new_total: int | float) -> None:
+        self.total = new_total
+
     def _wake_waiters(self) -> None:
         available = self._total - len(self._borrowers)
         if available > 0 and self._lot:

@@ -9,6 +9,7 @@ thread costs far more than handing a job to a waiting one, which is why
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -95,6 +96,15 @@ class _ThreadCache:
 
 
 _THREAD_CACHE = _ThreadCache()
+
+
+def _forget_workers_after_fork() -> None:
+    # Only the forking thread survives a fork: the idle workers are gone.
+    global _THREAD_CACHE
+    _THREAD_CACHE = _ThreadCache()
+
+
+os.register_at_fork(after_in_child=_forget_workers_after_fork)
 
 
 def start_thread_soon(
