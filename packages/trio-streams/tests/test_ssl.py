@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import itertools
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 import trustme
@@ -190,7 +191,8 @@ async def test_alpn(
 
 
 async def _failed_handshake(client: SSLStream, server: SSLStream) -> BaseException:
-    """Run both handshakes; return the client's error (the server fails too)."""
+    """Run both handshakes; return the client's error.  The server fails too,
+    told why by the client's alert."""
     errors: dict[str, BaseException] = {}
 
     async def run(name: str, stream: SSLStream) -> None:
@@ -204,6 +206,9 @@ async def _failed_handshake(client: SSLStream, server: SSLStream) -> BaseExcepti
         nursery.start_soon(run, "client", client)
         nursery.start_soon(run, "server", server)
     assert set(errors) == {"client", "server"}
+    server_cause = errors["server"].__cause__
+    assert isinstance(server_cause, ssl.SSLError)
+    assert "ALERT" in server_cause.reason.upper(), server_cause
     # Once broken, always broken.
     with pytest.raises((BrokenStreamError, trio_core.ClosedResourceError)):
         await server.sendall(b"x")
@@ -510,3 +515,165 @@ def test_random_chunking_delivers_data_intact(
         client2.forceful_close()
 
     trio_core.run(main)
+
+
+# ---------------------------------------------------------------- the transport turn-taking
+# TLS itself rarely makes two tasks want the transport at once (renegotiation,
+# key updates), and Python cannot trigger those on demand: these tests drive
+# SSLStream's internal turn-taking directly.
+
+
+@contextmanager
+def forcefully_closing(*streams: SSLStream) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        for stream in streams:
+            stream.forceful_close()
+
+
+async def handshaken_over_lockstep(
+    client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext
+) -> tuple[SSLStream, SSLStream]:
+    client, server = ssl_pair(client_ctx, server_ctx, lockstep_stream_pair)
+    async with trio_core.open_nursery() as nursery:
+        nursery.start_soon(server.sendall, b"x")
+        nursery.start_soon(client.sendall, b"y")
+        assert await client.recv(1) == b"x"
+        assert await server.recv(1) == b"y"
+    return client, server
+
+
+async def test_flushes_take_turns_in_order(
+    client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext
+) -> None:
+    client, server = await handshaken_over_lockstep(client_ctx, server_ctx)
+    # Closed forcefully: over lockstep transports a close_notify would wait
+    # for a reader that never comes.
+    with forcefully_closing(client, server):
+        async with trio_core.open_nursery() as nursery:
+            for word in (b"one ", b"two ", b"three"):
+                client._obj.write(word)
+                nursery.start_soon(client._flush, False)
+                await wait_all_tasks_blocked()
+            # The first flush holds the transport (lockstep: until the server
+            # reads); the others queue behind it.
+            assert client._outbound_held
+            assert len(client._outbound_lot) == 2
+            got = b""
+            while len(got) < len(b"one two three"):
+                got += await server.recv(100)
+        assert got == b"one two three"
+        assert not client._outbound_held
+
+
+async def test_closing_wakes_a_queued_flush(
+    client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext
+) -> None:
+    client, server = await handshaken_over_lockstep(client_ctx, server_ctx)
+    with forcefully_closing(server):
+
+        async def flush(word: bytes) -> None:
+            client._obj.write(word)
+            with pytest.raises(trio_core.ClosedResourceError):
+                await client._flush(False)
+
+        async with trio_core.open_nursery() as nursery:
+            nursery.start_soon(flush, b"first")
+            await wait_all_tasks_blocked()
+            nursery.start_soon(flush, b"second")
+            await wait_all_tasks_blocked()
+            assert len(client._outbound_lot) == 1
+            client.forceful_close()
+
+
+async def test_readers_take_turns(client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext) -> None:
+    client, server = await handshaken_over_lockstep(client_ctx, server_ctx)
+    # Closed forcefully: over lockstep transports a close_notify would wait
+    # for a reader that never comes.
+    with forcefully_closing(client, server):
+        async with trio_core.open_nursery() as nursery:
+            nursery.start_soon(client._read_more)
+            nursery.start_soon(client._read_more)
+            await wait_all_tasks_blocked()
+            assert client._reading and len(client._read_lot) == 1
+            await server.sendall(b"data")
+        # Both returned once one read arrived; the data waits, decrypted on demand.
+        assert await client.recv(10) == b"data"
+        # A cancelled reader hands the reading over to the waiting one.
+        async with trio_core.open_nursery() as nursery:
+            scope = trio_core.CancelScope()
+
+            async def cancelled_reader() -> None:
+                with scope:
+                    await client._read_more()
+
+            nursery.start_soon(cancelled_reader)
+            await wait_all_tasks_blocked()
+            nursery.start_soon(client.recv, 10)
+            await wait_all_tasks_blocked()
+            scope.cancel()
+            await wait_all_tasks_blocked()
+            assert client._reading  # the recv task reads now
+            await server.sendall(b"more")
+        # And closing wakes a waiting reader.
+
+        async def waiting_reader() -> None:
+            with pytest.raises(trio_core.ClosedResourceError):
+                await client._read_more()
+
+        async with trio_core.open_nursery() as nursery:
+            nursery.start_soon(waiting_reader)
+            nursery.start_soon(waiting_reader)
+            await wait_all_tasks_blocked()
+            client.forceful_close()
+
+
+async def test_wait_maybe_writable_waits_for_a_flush(
+    client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext
+) -> None:
+    client, server = await handshaken_over_lockstep(client_ctx, server_ctx)
+    # Closed forcefully: over lockstep transports a close_notify would wait
+    # for a reader that never comes.
+    with forcefully_closing(client, server):
+        done = trio_core.Event()
+
+        async def waiter() -> None:
+            await client.wait_maybe_writable()
+            done.set()
+
+        async with trio_core.open_nursery() as nursery:
+            client._obj.write(b"pending")
+            nursery.start_soon(client._flush, False)
+            await wait_all_tasks_blocked()
+            nursery.start_soon(waiter)
+            await wait_all_tasks_blocked()
+            assert not done.is_set() and len(client._outbound_lot) == 1
+            # The server reads: the flush finishes, then wait_maybe_writable
+            # waits for a reader on the lockstep transport (this recv).
+            assert await server.recv(100) == b"pending"
+            async with trio_core.open_nursery() as inner:
+                inner.start_soon(server.recv, 100)
+                await done.wait()
+                inner.cancel_scope.cancel()
+
+
+async def test_sending_after_the_peer_left_but_receiving_what_it_sent(
+    client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext
+) -> None:
+    client, server = ssl_pair(client_ctx, server_ctx)
+    async with server:
+        await exchange(client, server, b"hello")
+        await client.sendall(b"last words")
+        await client.graceful_close()
+        # The client is gone: sending fails, but its last words are there.
+        with pytest.raises(BrokenStreamError):
+            for _ in range(10):
+                await server.sendall(b"anyone?")
+        with pytest.raises(BrokenStreamError, match="stopped receiving"):
+            await server.wait_maybe_writable()
+        got = b""
+        while chunk := await server.recv(100):
+            got += chunk
+        assert got == b"last words"
+        assert "SSLStream server" in repr(server)

@@ -67,9 +67,12 @@ class SSLStream(Stream):
     Errors: TLS failures (a bad certificate, a wrong hostname, a protocol
     error) and transport failures raise :exc:`BrokenStreamError`, with the
     :exc:`ssl.SSLError` (or the transport's error) as ``__cause__``; after that
-    every operation raises :exc:`BrokenStreamError`.  A cancelled ``sendall``
-    breaks the stream too (part of a TLS record may have gone out).  A
-    cancelled ``recv`` or handshake that was only waiting for the peer does not.
+    every operation raises :exc:`BrokenStreamError`.  A ``sendall`` that fails
+    or is cancelled part-way (part of a TLS record may have gone out) breaks
+    the sending direction only: later ``sendall`` calls raise
+    :exc:`BrokenStreamError`, but ``recv`` still returns what the peer sends
+    (the last words of a peer that left, say).  A cancelled ``recv`` or
+    handshake that was only waiting for the peer breaks nothing.
 
     Args:
         transport_stream: the stream to run TLS over; the SSLStream owns it
@@ -154,9 +157,10 @@ class SSLStream(Stream):
             server_hostname=server_hostname,
         )
         self._state = _OK
-        # Set when the transport refused data: sending is over, but what the
-        # peer sent before it left can still be received.
-        self._send_failure: BaseException | None = None
+        # Set when sending failed part-way (the transport refused data, or a
+        # send was cancelled mid-record): sending is over, but what the peer
+        # sends can still be received.  (reason, cause)
+        self._send_failure: tuple[str, BaseException | None] | None = None
         self._unwrapped = False
         self._handshook = False
         self._handshaking = False
@@ -227,13 +231,16 @@ class SSLStream(Stream):
         error.__cause__ = exc
         return error
 
+    def _fail_sending(self, reason: str, cause: BaseException | None) -> None:
+        if self._send_failure is None:
+            self._send_failure = (reason, cause)
+
     def _send_failed(self) -> Exception:
-        if self._state is not _OK:
+        if self._state is not _OK or self._send_failure is None:
             return self._error()
-        error = BrokenStreamError(
-            f"the peer stopped receiving (the transport failed: {self._send_failure})"
-        )
-        error.__cause__ = self._send_failure
+        reason, cause = self._send_failure
+        error = BrokenStreamError(reason)
+        error.__cause__ = cause
         return error
 
     def _wake_all(self) -> None:
@@ -272,13 +279,16 @@ class SSLStream(Stream):
             except trio_core.ClosedResourceError as exc:
                 raise self._transport_closed(exc)
             except trio_core.BrokenResourceError as exc:
-                self._send_failure = exc
+                self._fail_sending(f"the peer stopped receiving (the transport failed: {exc})", exc)
                 if not lenient:
                     raise self._send_failed()
-            except BaseException:
+            except BaseException as exc:
                 # Cancelled (or anything else) part-way through a record: the
-                # peer may have part of it, so the session cannot go on.
-                self._break()
+                # peer may have part of it, so nothing more can be sent.
+                self._fail_sending(
+                    "an earlier send was interrupted part-way through a TLS record",
+                    exc if isinstance(exc, Exception) else None,
+                )
                 raise
         finally:
             if self._outbound_lot:
@@ -330,6 +340,12 @@ class SSLStream(Stream):
                 want_read = True
             except ssl.SSLError as exc:
                 self._break()
+                if self._outgoing.pending:
+                    # Tell the peer what went wrong (a TLS alert), if we can.
+                    try:
+                        await self._flush(True)
+                    except Exception:
+                        pass
                 raise BrokenStreamError(f"TLS error: {exc}") from exc
             if self._outgoing.pending:
                 yielded = True
@@ -430,8 +446,15 @@ class SSLStream(Stream):
                     view = view.cast("B")
                     for start in range(0, view.nbytes, _MAX_WRITE):
                         await self._retry(False, self._obj.write, view[start : start + _MAX_WRITE])
-            except BaseException:
-                self._break()
+            except BaseException as exc:
+                # Our data is (partly) encrypted, perhaps partly sent: the
+                # sending direction cannot go on.
+                if self._state is _OK:
+                    self._fail_sending(
+                        "an earlier sendall on this SSLStream failed or was cancelled "
+                        "part-way through",
+                        exc if isinstance(exc, Exception) else None,
+                    )
                 raise
         finally:
             self._send_busy = False
