@@ -320,3 +320,17 @@ async def test_open_unix_socket(tmp_path: Any) -> None:
         listen_sock.close()
     with pytest.raises(FileNotFoundError):
         await open_unix_socket(tmp_path / "nothing-here")
+
+
+async def test_duplicate_addresses_are_tried_once(autojump_clock: MockClock) -> None:
+    addresses = ["192.0.2.1", "192.0.2.1", "2001:db8::1", "192.0.2.1"]
+    net = FakeNet(addresses, {"192.0.2.1": (1, "refused"), "2001:db8::1": (1, "refused")})
+    with pytest.raises(ConnectionRefusedError, match="all 2 connection attempt"):
+        await connect_via(net)
+    assert net.order() == ["192.0.2.1", "2001:db8::1"]
+
+
+async def test_a_resolver_without_answers() -> None:
+    net = FakeNet([], {})
+    with pytest.raises(OSError, match="returned none"):
+        await connect_via(net)
