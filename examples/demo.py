@@ -17,7 +17,7 @@ and which part of the library each step shows:
    connection is closed;
 5. prints a summary and exits 0.
 
-    python examples/demo.py [--clients 30] [--messages 10]
+    python examples/demo.py [--clients 30] [--messages 20]
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ async def chat_client(
             for index in range(stats.messages_per_client):
                 await send_line(f"message {index} from {name}\n")
                 stats.messages_sent += 1
-                await trio.sleep(random.uniform(0, 0.05))  # people type at their own pace
+                await trio.sleep(random.uniform(0, 0.08))  # people type at their own pace
 
         async def listen() -> None:
             # Every message of every member, each sender's in order.
@@ -187,10 +187,11 @@ async def show_progress(stats: Stats, done: trio.Event) -> None:
         )
         if interactive:
             bar = "#" * int(fraction * 30)
-            print(f"\r  [{bar:<30}] {fraction:4.0%}  {line}", end="", flush=True)
+            percent = int(fraction * 100)  # rounded down: 100% only when done
+            print(f"\r  [{bar:<30}] {percent:3d}%  {line}", end="", flush=True)
         elif int(fraction * 4) > last_quarter:  # a log: one line per quarter
             last_quarter = int(fraction * 4)
-            print(f"  {fraction:4.0%}  {line}", flush=True)
+            print(f"  {int(fraction * 100):3d}%  {line}", flush=True)
         if done.is_set():
             if interactive:
                 print()
@@ -269,7 +270,7 @@ def summary(stats: Stats, seconds: float) -> str:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="A TLS chat server and its clients, on loopback.")
     parser.add_argument("--clients", type=int, default=30)
-    parser.add_argument("--messages", type=int, default=10, help="messages per client")
+    parser.add_argument("--messages", type=int, default=20, help="messages per client")
     parser.add_argument("--timeout", type=float, default=60, help="give up after this long")
     args = parser.parse_args()
     if args.clients < 1 or args.messages < 0:
