@@ -537,6 +537,7 @@ async def test_mock_clock(mock_clock):
 
 @pytest.fixture
 async def uses_the_clock(autojump_clock):
+    assert trio_core.lowlevel.current_clock() is autojump_clock
     await trio_core.sleep(100)
     return trio_core.current_time()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import FrozenInstanceError
 from typing import Any
 
@@ -19,6 +19,14 @@ import pytest
 import trio_core
 from trio_core import lowlevel
 from trio_core.testing import assert_checkpoints, assert_no_checkpoints, wait_all_tasks_blocked
+
+
+@pytest.fixture(autouse=True)
+async def _bounded() -> AsyncIterator[None]:
+    """A bug that leaves a task waiting forever fails the test instead of hanging it."""
+    with trio_core.fail_after(30):
+        yield
+
 
 # ---------------------------------------------------------------- Event
 
@@ -73,7 +81,7 @@ async def test_event_cancelled_waiter_leaves_the_queue() -> None:
     assert "set" in repr(event)
 
 
-def test_statistics_are_frozen() -> None:
+async def test_statistics_are_frozen() -> None:
     stats = trio_core.Event().statistics()
     with pytest.raises(FrozenInstanceError):
         stats.tasks_waiting = 3  # type: ignore[misc]
@@ -356,7 +364,7 @@ async def test_semaphore_release_to_a_waiter_keeps_the_value_at_zero() -> None:
         ((1,), {"max_value": 2.0}, TypeError),
     ],
 )
-def test_semaphore_bad_arguments(
+async def test_semaphore_bad_arguments(
     args: tuple[Any, ...], kwargs: dict[str, Any], error: type[Exception]
 ) -> None:
     with pytest.raises(error):
@@ -422,7 +430,7 @@ async def test_capacity_limiter_total_changes() -> None:
     assert limiter.statistics().total_tokens == math.inf
 
 
-def test_capacity_limiter_total_tokens_is_the_same_as_total() -> None:
+async def test_capacity_limiter_total_tokens_is_the_same_as_total() -> None:
     limiter = trio_core.CapacityLimiter(4)
     assert limiter.total_tokens == 4
     limiter.total_tokens = math.inf
@@ -432,7 +440,7 @@ def test_capacity_limiter_total_tokens_is_the_same_as_total() -> None:
 
 
 @pytest.mark.parametrize("bad", [2.5, "3", None, True, -1, math.nan])
-def test_capacity_limiter_bad_totals(bad: Any) -> None:
+async def test_capacity_limiter_bad_totals(bad: Any) -> None:
     with pytest.raises((TypeError, ValueError)):
         trio_core.CapacityLimiter(bad)
     limiter = trio_core.CapacityLimiter(1)
@@ -588,7 +596,7 @@ async def test_mutual_exclusion_under_random_cancellation(
         assert primitive.value == 2
 
 
-def test_every_async_method_is_a_coroutine_function() -> None:
+async def test_every_async_method_is_a_coroutine_function() -> None:
     import inspect
 
     methods: list[Callable[..., Awaitable[Any]]] = [
