@@ -154,6 +154,36 @@ async def test_returns():
     result.stdout.fnmatch_lines(["*should return None*"])
 
 
+def test_skip_and_xfail_work_inside_the_run(pytester: pytest.Pytester) -> None:
+    result = _session(
+        pytester,
+        """
+import pytest, trio_core
+
+async def test_skips():
+    await trio_core.sleep(0)
+    pytest.skip("skipped inside the run")
+
+@pytest.fixture
+async def skipping():
+    await trio_core.sleep(0)
+    pytest.skip("skipped by an async fixture")
+
+async def test_skipped_by_fixture(skipping):
+    pass  # pragma: no cover
+
+@pytest.mark.xfail(reason="known", strict=True)
+async def test_expected_failure():
+    await trio_core.sleep(0)
+    assert False
+
+async def test_xfail_call():
+    pytest.xfail("imperative xfail")
+""",
+    )
+    result.assert_outcomes(skipped=2, xfailed=2)
+
+
 # ---------------------------------------------------------------- async fixtures
 
 
