@@ -65,7 +65,7 @@ async def test_bad_buffer_sizes_get_clear_errors(
 async def test_unsubscripted_form_works_too() -> None:
     pair = trio_core.open_memory_channel[Any](0)
     assert type(pair) is tuple and len(pair) == 2
-    send, receive = trio_core.open_memory_channel(0)  # type: ignore[var-annotated]
+    send, receive = trio_core.open_memory_channel(0)
     send.close()
     receive.close()
     for end in (*pair,):

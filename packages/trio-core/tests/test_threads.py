@@ -85,16 +85,18 @@ async def test_run_sync_refuses_async_functions() -> None:
     async def async_generator() -> Any:
         yield  # pragma: no cover
 
-    with pytest.raises(TypeError, match="async function"):
-        await to_thread.run_sync(coroutine_function)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="async function"):
-        await to_thread.run_sync(async_generator)
-    with pytest.raises(TypeError, match="async function"):
-        await to_thread.run_sync(functools.partial(coroutine_function))  # type: ignore[arg-type]
+    refused: list[Callable[[], object]] = [
+        coroutine_function,
+        async_generator,
+        functools.partial(coroutine_function),
+    ]
+    for fn in refused:
+        with pytest.raises(TypeError, match="async function"):
+            await to_thread.run_sync(fn)
     # A regular function that returns a coroutine: refused, and the coroutine
     # is closed (no "never awaited" warning: the leak check would catch one).
     with pytest.raises(TypeError, match="returned a coroutine"):
-        await to_thread.run_sync(lambda: coroutine_function())
+        await to_thread.run_sync(lambda: coroutine_function())  # type: ignore[unused-coroutine]
 
 
 async def test_thread_name_and_context_variables() -> None:
@@ -319,6 +321,7 @@ def test_an_abandoned_thread_may_outlive_its_run(caplog: pytest.LogCaptureFixtur
     release.set()
     assert done.wait(WAIT)
     worker, error = seen
+    assert isinstance(worker, threading.Thread)
     assert error is trio_core.RunFinishedError
     # Its result could not be delivered: dropped without a word, and the
     # worker went back to the cache.
@@ -361,10 +364,11 @@ async def test_from_thread_raises_the_functions_exception() -> None:
 
     def in_thread() -> list[str]:
         caught: list[str] = []
-        for call in (
+        calls: list[Callable[[], object]] = [
             lambda: from_thread.run(async_boom),
             lambda: from_thread.run_sync(sync_boom),
-        ):
+        ]
+        for call in calls:
             try:
                 call()
             except (ValueError, KeyError) as exc:
@@ -439,11 +443,12 @@ async def test_from_thread_refuses_the_wrong_kind_of_function() -> None:
 
     def in_thread() -> list[str]:
         messages: list[str] = []
-        for call in (
+        calls: list[Callable[[], object]] = [
             lambda: from_thread.run_sync(coroutine_function),
             lambda: from_thread.run_sync(lambda: coroutine_function()),
             lambda: from_thread.run(regular),  # type: ignore[arg-type]
-        ):
+        ]
+        for call in calls:
             try:
                 call()
             except TypeError as exc:
