@@ -223,7 +223,7 @@ def test_protection_decorators_reject_non_python_functions() -> None:
     with pytest.raises(TypeError, match="Python functions"):
         lowlevel.enable_ki_protection(len)
     with pytest.raises(TypeError):
-        lowlevel.disable_ki_protection(42)  # type: ignore[arg-type]
+        lowlevel.disable_ki_protection(42)  # type: ignore[type-var]
 
 
 def test_currently_ki_protected_outside_a_run_is_false() -> None:

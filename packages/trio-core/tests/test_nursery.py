@@ -92,7 +92,7 @@ async def test_start_soon_with_a_coroutine_object_is_a_helpful_typeerror() -> No
         with pytest.raises(TypeError, match="coroutine object") as info:
             nursery.start_soon(coro)  # type: ignore[arg-type]
         assert "start_soon(fn, arg)" in str(info.value)
-        assert coro.cr_frame is None  # closed: no "never awaited" warning
+        assert inspect.getcoroutinestate(coro) == inspect.CORO_CLOSED  # no "never awaited"
 
 
 async def test_start_soon_with_a_sync_function_is_a_typeerror() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import threading
 from collections.abc import Awaitable, Callable
@@ -82,7 +83,7 @@ def test_run_with_a_coroutine_object_is_a_typeerror_saying_what_to_pass() -> Non
     assert "coroutine object" in message
     assert "run(main, arg)" in message or "separately" in message
     # The coroutine was closed, so no "never awaited" warning (the leak fixture checks it too).
-    assert coro.cr_frame is None
+    assert inspect.getcoroutinestate(coro) == inspect.CORO_CLOSED
 
 
 def test_run_with_a_non_callable_is_a_typeerror() -> None:
@@ -184,7 +185,8 @@ def test_calling_run_apis_outside_a_run_is_a_runtimeerror() -> None:
 
 
 def test_internal_types_have_no_public_constructor() -> None:
-    for cls in (trio_core.Cancelled, lowlevel.Task, trio_core.Nursery, lowlevel.TrioToken):
+    classes: list[Any] = [trio_core.Cancelled, lowlevel.Task, trio_core.Nursery, lowlevel.TrioToken]
+    for cls in classes:
         with pytest.raises(TypeError, match="no public constructor"):
             cls()
 
@@ -195,7 +197,7 @@ def test_internal_types_have_no_public_constructor() -> None:
 async def test_current_task_is_the_main_task_with_its_coroutine_and_name() -> None:
     task = lowlevel.current_task()
     assert isinstance(task, lowlevel.Task)
-    assert task.coro.cr_running  # we are running inside it now
+    assert inspect.getcoroutinestate(task.coro) == inspect.CORO_RUNNING  # we are inside it
     assert isinstance(task.name, str)
 
 
@@ -600,7 +602,7 @@ async def test_spawn_system_task_rejects_a_coroutine_object() -> None:
     coro = fn()
     with pytest.raises(TypeError, match="coroutine object"):
         lowlevel.spawn_system_task(coro)  # type: ignore[arg-type]
-    assert coro.cr_frame is None
+    assert inspect.getcoroutinestate(coro) == inspect.CORO_CLOSED
 
 
 # ---------------------------------------------------------------- platforms
