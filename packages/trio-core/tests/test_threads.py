@@ -473,6 +473,111 @@ def test_from_thread_after_the_run_finished() -> None:
         from_thread.run(_async_ok, trio_token=token)
 
 
+async def test_cancelling_the_waiting_task_cancels_its_calls_into_the_run() -> None:
+    # Without this, the task would wait forever for a thread that waits
+    # forever for a call that is never cancelled.
+    outcome: list[str] = []
+
+    def in_thread() -> None:
+        try:
+            from_thread.run(trio_core.sleep_forever)
+        except trio_core.Cancelled:
+            outcome.append("Cancelled in the thread")
+            # A call made after the cancellation is cancelled at once.
+            try:
+                from_thread.run(trio_core.sleep, 0)
+            except trio_core.Cancelled:
+                outcome.append("and again")
+            raise
+
+    with trio_core.move_on_after(0.05) as scope:
+        await to_thread.run_sync(in_thread)
+    assert scope.cancelled_caught
+    assert outcome == ["Cancelled in the thread", "and again"]
+
+
+async def test_calls_from_other_threads_are_not_tied_to_the_waiting_task() -> None:
+    token = lowlevel.current_trio_token()
+    ran: list[str] = []
+
+    async def slow() -> None:
+        await trio_core.sleep(0.05)
+        ran.append("finished")
+
+    def in_thread() -> None:
+        # With an explicit token of the same run, it is still tied to us.
+        with pytest.raises(trio_core.Cancelled):
+            from_thread.run(slow, trio_token=token)
+
+    with trio_core.move_on_after(0.01):
+        await to_thread.run_sync(in_thread)
+    assert ran == []
+
+    done = threading.Event()
+
+    def foreign() -> None:
+        try:
+            from_thread.run(slow, trio_token=token)
+        finally:
+            done.set()
+
+    # A foreign thread's call is not affected by our cancellations.
+    thread = threading.Thread(target=foreign)
+    with trio_core.move_on_after(0.01):
+        thread.start()
+        await trio_core.sleep_forever()
+    await to_thread.run_sync(done.wait, WAIT)
+    thread.join(WAIT)
+    assert ran == ["finished"]
+
+
+async def test_check_cancelled() -> None:
+    with pytest.raises(RuntimeError, match=r"to_thread\.run_sync"):
+        from_thread.check_cancelled()
+    started = threading.Event()
+    polls: list[int] = []
+
+    def polling_worker() -> None:
+        started.set()
+        for i in range(WAIT * 1000):
+            polls.append(i)
+            from_thread.check_cancelled()
+            time.sleep(0.001)
+        raise AssertionError("never cancelled")  # pragma: no cover
+
+    async def cancel_when_started(scope: trio_core.CancelScope) -> None:
+        await to_thread.run_sync(started.wait, WAIT)
+        scope.cancel()
+
+    async with trio_core.open_nursery() as nursery:
+        with trio_core.CancelScope() as scope:
+            nursery.start_soon(cancel_when_started, scope)
+            await to_thread.run_sync(polling_worker)
+        # The Cancelled raised in the thread came back here and was caught by its scope.
+        assert scope.cancelled_caught
+    assert polls
+
+    # Not cancelled: nothing happens.
+    await to_thread.run_sync(from_thread.check_cancelled)
+
+
+async def test_from_thread_sees_the_threads_context_variables() -> None:
+    VAR.set("task value")
+
+    async def read_async() -> str:
+        return VAR.get()
+
+    def in_thread() -> tuple[str, str]:
+        VAR.set(VAR.get() + ", changed in the thread")
+        return from_thread.run(read_async), from_thread.run_sync(VAR.get)
+
+    assert await to_thread.run_sync(in_thread) == (
+        "task value, changed in the thread",
+        "task value, changed in the thread",
+    )
+    assert VAR.get() == "task value"
+
+
 # ---------------------------------------------------------------- the thread cache
 
 

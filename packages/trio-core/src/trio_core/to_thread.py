@@ -3,23 +3,87 @@
 ``await to_thread.run_sync(fn, *args)`` runs ``fn`` in a cached worker thread
 (at most 40 at once by default, see :func:`current_default_thread_limiter`)
 and returns its result.  Inside that thread, :mod:`trio_core.from_thread`
-calls back into the run.
+calls back into the run, on behalf of the waiting task: its cancellation
+reaches those calls too.
 """
 
 from __future__ import annotations
 
+import contextvars
 import inspect
+import threading
 from collections.abc import Callable
-from typing import TypeVar, TypeVarTuple, Unpack
+from typing import TypeVar, TypeVarTuple, Unpack, final
 
+from ._exceptions import RunFinishedError
+from ._outcome import Outcome, Value
+from ._run import (
+    CancelScope,
+    TrioToken,
+    checkpoint_if_cancelled,
+    current_task,
+    current_trio_token,
+    reschedule,
+)
 from ._sync import CapacityLimiter
+from ._thread_cache import start_thread_soon
 from ._threads import current_default_thread_limiter as current_default_thread_limiter
-from ._threads import to_thread_run_sync as _to_thread_run_sync
+from ._traps import Abort, RaiseCancelT, wait_task_rescheduled
 
 __all__ = ["run_sync", "current_default_thread_limiter"]
 
 RetT = TypeVar("RetT")
 Ts = TypeVarTuple("Ts")
+
+
+@final
+class _Host:
+    """What a worker thread knows about the ``run_sync`` call waiting for it.
+
+    ``cancelled`` and ``scopes`` are only touched in the run's thread (the
+    worker only reads ``cancelled``, a plain bool).
+    """
+
+    __slots__ = ("token", "cancelled", "abandoned", "scopes")
+
+    def __init__(self, token: TrioToken) -> None:
+        self.token = token
+        # The waiting task was cancelled: calls into the run on its behalf are too.
+        self.cancelled = False
+        # The waiting task gave up on the thread (abandon_on_cancel=True).
+        self.abandoned = False
+        # The cancel scopes of the from_thread.run() calls in progress.
+        self.scopes: set[CancelScope] = set()
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        for scope in list(self.scopes):
+            scope.cancel()
+
+
+class _ThreadState(threading.local):
+    host: _Host | None = None
+
+
+_THREAD_STATE = _ThreadState()
+
+
+def _current_host() -> _Host | None:
+    """The ``run_sync`` call this worker thread works for (None in other threads)."""
+    return _THREAD_STATE.host
+
+
+@final
+class _Borrower:
+    """Holds the limiter token of one ``run_sync`` call (a task may run several)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<to_thread.run_sync call of {self.name}>"
 
 
 def _refuse_async(fn: object, what: str, instead: str) -> None:
@@ -45,8 +109,11 @@ async def run_sync(
 
     Cancellation: a thread cannot be interrupted.  By default
     (``abandon_on_cancel=False``) a cancelled ``run_sync`` keeps waiting for
-    the thread, and returns its result; the cancellation takes effect at the
-    next checkpoint.  With ``abandon_on_cancel=True`` it raises
+    the thread, and returns its result (or raises its error); the cancellation
+    takes effect at the next checkpoint.  Meanwhile, calls the thread makes
+    into the run with :func:`trio_core.from_thread.run` are cancelled, and
+    :func:`trio_core.from_thread.check_cancelled` raises, so that a thread
+    written for it can stop early.  With ``abandon_on_cancel=True`` it raises
     :exc:`~trio_core.Cancelled` at once and abandons the thread: it runs on,
     and its result (or exception) is discarded without any warning; its
     limiter token is given back when it finishes.
@@ -70,9 +137,22 @@ async def run_sync(
         Whatever ``sync_fn`` raised.
     """
     _refuse_async(sync_fn, "to_thread.run_sync()", "await it directly instead")
+    if limiter is None:
+        limiter = current_default_thread_limiter()
+    await checkpoint_if_cancelled()
+    task = current_task()
+    token = current_trio_token()
+    host = _Host(token)
+    borrower = _Borrower(getattr(sync_fn, "__qualname__", repr(sync_fn)))
+    await limiter.acquire_on_behalf_of(borrower)
+    context = contextvars.copy_context()
 
-    def checked() -> RetT:
-        result = sync_fn(*args)
+    def worker() -> RetT:
+        _THREAD_STATE.host = host
+        try:
+            result = context.run(sync_fn, *args)
+        finally:
+            _THREAD_STATE.host = None
         if inspect.iscoroutine(result):
             result.close()
             raise TypeError(
@@ -81,6 +161,32 @@ async def run_sync(
             )
         return result
 
-    return await _to_thread_run_sync(
-        checked, thread_name=thread_name, abandon_on_cancel=abandon_on_cancel, limiter=limiter
-    )
+    def report_back(outcome: Outcome[RetT]) -> None:
+        # In the run's thread.
+        limiter.release_on_behalf_of(borrower)
+        if not host.abandoned:
+            reschedule(task, Value(outcome))
+
+    def deliver(outcome: Outcome[RetT]) -> None:
+        # In the worker thread.
+        try:
+            token.run_sync_soon(report_back, outcome)
+        except RunFinishedError:
+            # An abandoned thread outlived its run: nobody wants the result.
+            pass
+
+    try:
+        start_thread_soon(worker, deliver, thread_name)
+    except BaseException:
+        limiter.release_on_behalf_of(borrower)
+        raise
+
+    def abort(_: RaiseCancelT) -> Abort:
+        host.cancel()
+        if abandon_on_cancel:
+            host.abandoned = True
+            return Abort.SUCCEEDED
+        return Abort.FAILED
+
+    outcome: Outcome[RetT] = await wait_task_rescheduled(abort)
+    return outcome.unwrap()
