@@ -673,3 +673,59 @@ async def test_scope_repr_shows_its_state() -> None:
         scope.cancel()
         assert "cancelled" in repr(scope)
     assert "exited" in repr(scope)
+
+
+# ---------------------------------------------------------------- the deadline heap under churn
+
+
+async def test_deadlines_stay_right_through_heavy_scope_churn(autojump_clock: MockClock) -> None:
+    """Thousands of scopes with deadlines are entered and left (their heap entries go
+    stale and get compacted away) while sleepers with live deadlines wait: every
+    sleeper must still wake at its own time."""
+    woke: list[tuple[int, float]] = []
+
+    async def sleeper(seconds: int) -> None:
+        await trio_core.sleep(seconds)
+        woke.append((seconds, trio_core.current_time()))
+
+    async def scoped_sleeper(seconds: int) -> None:
+        with trio_core.move_on_after(seconds):
+            await trio_core.sleep_forever()
+        woke.append((seconds, trio_core.current_time()))
+
+    async with trio_core.open_nursery() as nursery:
+        for seconds in range(10, 60, 10):
+            nursery.start_soon(sleeper, seconds)
+            nursery.start_soon(scoped_sleeper, seconds + 5)
+        await trio_core.testing.wait_all_tasks_blocked()
+        for i in range(5000):
+            with trio_core.move_on_after(1 + i % 7):
+                pass
+            if i % 1000 == 0:
+                scope = trio_core.CancelScope(deadline=trio_core.current_time() + 3)
+                with scope:
+                    scope.deadline = trio_core.current_time() + 4  # moved: one more stale entry
+        stats = lowlevel.current_statistics()
+        assert stats.seconds_to_next_deadline == pytest.approx(10)
+    assert woke == [(s, float(s)) for s in sorted([*range(10, 60, 10), *range(15, 65, 10)])]
+
+
+async def test_started_from_inside_nested_scopes_moves_the_whole_chain() -> None:
+    log: list[str] = []
+
+    async def fn(task_status: trio_core.TaskStatus[None] = trio_core.TASK_STATUS_IGNORED) -> None:
+        with trio_core.CancelScope(), trio_core.CancelScope() as inner:
+            task_status.started()
+            try:
+                await trio_core.sleep_forever()
+            finally:
+                log.append(f"cancelled, inner caught: {inner.cancelled_caught}")
+
+    async with trio_core.open_nursery() as nursery:
+        with trio_core.CancelScope() as caller:
+            await nursery.start(fn)
+            caller.cancel()  # no longer reaches the task
+        await trio_core.testing.wait_all_tasks_blocked()
+        assert log == []
+        nursery.cancel_scope.cancel()
+    assert log == ["cancelled, inner caught: False"]

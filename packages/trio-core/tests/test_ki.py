@@ -489,3 +489,44 @@ def test_sigint_handler_is_restored_after_a_run_ended_by_keyboardinterrupt() -> 
     # And a later run works and gets Control-C again.
     with pytest.raises(KeyboardInterrupt):
         trio_core.run(main)
+
+
+def test_a_pending_keyboardinterrupt_wins_over_the_main_error_and_keeps_it() -> None:
+    @lowlevel.enable_ki_protection
+    def critical() -> None:
+        _sigint()
+
+    async def main() -> None:
+        critical()
+        raise ValueError("main failed after Control-C")
+
+    with pytest.raises(KeyboardInterrupt) as info:
+        trio_core.run(main)
+    assert isinstance(info.value.__context__, ValueError)
+
+
+def test_a_wakeup_fd_owned_by_someone_else_is_left_alone() -> None:
+    import signal as signal_module
+
+    mine_r, mine_w = socket.socketpair()
+    with mine_r, mine_w:
+        mine_w.setblocking(False)
+        old = signal_module.set_wakeup_fd(mine_w.fileno())
+        try:
+
+            async def main() -> int:
+                # The run works normally, Control-C included.
+                @lowlevel.enable_ki_protection
+                def critical() -> None:
+                    _sigint()
+
+                critical()
+                try:
+                    await trio_core.sleep_forever()
+                except KeyboardInterrupt:
+                    return 1
+
+            assert trio_core.run(main) == 1
+            assert signal_module.set_wakeup_fd(mine_w.fileno()) == mine_w.fileno()
+        finally:
+            signal_module.set_wakeup_fd(old)
