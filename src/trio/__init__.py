@@ -2,11 +2,12 @@
 
 This meta-package only re-exports.  The layout:
 
-* ``trio_core`` (the run loop, tasks, nurseries, cancel scopes, sync
-  primitives, threads, testing tools) is the core;
-* ``trio_socket`` (``trio.socket``), ``trio_streams`` (``trio.abc`` streams,
-  TLS, listeners) and ``trio_signals`` (``trio.catch_signals``) build on the
-  core's public API and its hook interface, ``trio.lowlevel``.
+* ``trio_core`` is the core: the run loop, tasks, nurseries, cancel scopes,
+  sync primitives, memory channels, threads, testing tools;
+* ``trio_socket`` (``trio.socket``), ``trio_streams`` (stream ABCs in
+  ``trio.abc``, TLS, listeners, memory streams) and ``trio_signals``
+  (``trio.catch_signals``) build on the core's public API and on its hook
+  interface, ``trio.lowlevel``.
 
 Every name here is the very object its distribution defines, so
 ``trio.socket.SocketType is trio_socket.SocketType``.
@@ -18,8 +19,16 @@ import trio_core as _trio_core
 import trio_signals as _trio_signals
 import trio_socket as _trio_socket
 import trio_streams as _trio_streams
+from trio_core import *  # noqa: F403
+from trio_signals import *  # noqa: F403
+from trio_streams import *  # noqa: F403
 
+from . import abc as abc
+from . import from_thread as from_thread
+from . import lowlevel as lowlevel
 from . import socket as socket
+from . import testing as testing
+from . import to_thread as to_thread
 
 __version__: str = _version("trio")
 
@@ -30,3 +39,16 @@ component_versions: dict[str, str] = {
     "trio-streams": _trio_streams.__version__,
     "trio-signals": _trio_signals.__version__,
 }
+
+__all__ = [
+    *_trio_core.__all__,
+    *_trio_streams.__all__,
+    *_trio_signals.__all__,
+    "abc",
+    "from_thread",
+    "lowlevel",
+    "socket",
+    "testing",
+    "to_thread",
+    "component_versions",
+]

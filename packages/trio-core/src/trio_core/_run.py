@@ -953,6 +953,7 @@ class Nursery(metaclass=_NoPublicConstructor):
         finally:
             self._pending_excs = []
 
+    @enable_ki_protection
     def start_soon(
         self, async_fn: Callable[..., Awaitable[Any]], *args: Any, name: object = None
     ) -> None:
@@ -976,6 +977,7 @@ class Nursery(metaclass=_NoPublicConstructor):
             raise RuntimeError("this nursery is closed to new arrivals (its block has exited)")
         self._parent_task._runner.spawn_impl(async_fn, args, self, name)
 
+    @enable_ki_protection
     async def start(
         self, async_fn: Callable[..., Awaitable[Any]], *args: Any, name: object = None
     ) -> Any:
@@ -1357,6 +1359,7 @@ class Runner:
         else:
             self._reschedule_value(task, value)
 
+    @enable_ki_protection
     def reschedule(self, task: Task, next_send: Outcome[Any]) -> None:
         if task._abort_func is None:
             raise RuntimeError(
@@ -1375,6 +1378,7 @@ class Runner:
         if "task_scheduled" in self.instruments:
             self.call_instruments("task_scheduled", task)
 
+    @enable_ki_protection
     def spawn_impl(
         self,
         async_fn: Callable[..., Any],
@@ -1430,6 +1434,7 @@ class Runner:
         # Drop references so that finished tasks do not keep frames alive.
         task._next_send_fn = task._next_send = None
 
+    @enable_ki_protection
     def spawn_system_task(
         self,
         async_fn: Callable[..., Awaitable[Any]],

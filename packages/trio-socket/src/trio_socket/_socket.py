@@ -1,0 +1,789 @@
+"""trio sockets: the standard ``socket`` object made async, per the seed.
+
+Every I/O method follows one pattern: check for cancellation, try the
+syscall on the non-blocking socket at once, and only if it would block wait
+for readiness (``wait_readable`` / ``wait_writable``) and retry.  An
+operation that completed without waiting still yields to the scheduler
+(``cancel_shielded_checkpoint``), so each one is a full checkpoint.
+"""
+
+from __future__ import annotations
+
+import abc
+import os
+import socket as _stdlib_socket
+import sys
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, SupportsIndex, TypeVar, final
+
+import idna as _idna
+
+from trio_core import to_thread
+from trio_core.lowlevel import (
+    RunVar,
+    cancel_shielded_checkpoint,
+    checkpoint,
+    checkpoint_if_cancelled,
+    notify_closing,
+    wait_readable,
+    wait_writable,
+)
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer, WriteableBuffer
+
+T = TypeVar("T")
+Address = Any  # tuple for AF_INET/AF_INET6, str/bytes for AF_UNIX, ...
+
+__all__ = [
+    "SocketType",
+    "PartialResult",
+    "HostnameResolver",
+    "SocketFactory",
+    "socket",
+    "socketpair",
+    "fromfd",
+    "from_stdlib_socket",
+    "getaddrinfo",
+    "getnameinfo",
+    "getfqdn",
+    "set_custom_hostname_resolver",
+    "set_custom_socket_factory",
+]
+
+_IP_FAMILIES = (_stdlib_socket.AF_INET, _stdlib_socket.AF_INET6)
+_NUMERIC_ONLY = _stdlib_socket.AI_NUMERICHOST | _stdlib_socket.AI_NUMERICSERV
+#: The default TCP_NOTSENT_LOWAT (the seed's "reasonable buffer size").
+NOTSENT_LOWAT = 16 * 1024
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class PartialResult:
+    """Attached as ``.partial_result`` to an exception from ``sendall`` or ``sendfile``."""
+
+    #: How many bytes the operating system accepted before the error or cancellation.
+    bytes_sent: int
+
+
+# ---------------------------------------------------------------- hooks
+
+
+class HostnameResolver(abc.ABC):
+    """What :func:`set_custom_hostname_resolver` takes: your own name resolution
+    (a fake DNS for tests, say)."""
+
+    @abc.abstractmethod
+    async def getaddrinfo(
+        self,
+        host: bytes | None,
+        port: bytes | str | int | None,
+        family: int = 0,
+        type: int = 0,
+        proto: int = 0,
+        flags: int = 0,
+    ) -> list[tuple[Any, Any, int, str, Any]]:
+        """Like :func:`socket.getaddrinfo` (``host`` arrives IDNA-encoded, as bytes)."""
+
+    @abc.abstractmethod
+    async def getnameinfo(self, sockaddr: tuple[Any, ...], flags: int) -> tuple[str, str]:
+        """Like :func:`socket.getnameinfo`."""
+
+
+class SocketFactory(abc.ABC):
+    """What :func:`set_custom_socket_factory` takes: makes the sockets that
+    :func:`socket` returns (to simulate networks in tests, say)."""
+
+    @abc.abstractmethod
+    def socket(self, family: int, type: int, proto: int) -> SocketType:
+        """Return a new trio socket (or an object that behaves like one)."""
+
+
+_resolver: RunVar[HostnameResolver | None] = RunVar("trio_socket hostname resolver", None)
+_socket_factory: RunVar[SocketFactory | None] = RunVar("trio_socket socket factory", None)
+
+
+def set_custom_hostname_resolver(
+    hostname_resolver: HostnameResolver | None,
+) -> HostnameResolver | None:
+    """Make :func:`getaddrinfo` and :func:`getnameinfo` use ``hostname_resolver``.
+
+    The setting lasts for the current run only (so one test's fake DNS
+    cannot leak into the next).  Pass None to go back to the system resolver.
+
+    Returns:
+        The previous resolver (or None).
+    """
+    if hostname_resolver is not None and not isinstance(hostname_resolver, HostnameResolver):
+        raise TypeError(f"expected a HostnameResolver or None, got {hostname_resolver!r}")
+    old = _resolver.get()
+    _resolver.set(hostname_resolver)
+    return old
+
+
+def set_custom_socket_factory(socket_factory: SocketFactory | None) -> SocketFactory | None:
+    """Make :func:`socket` (called without ``fileno``) use ``socket_factory``.
+
+    The setting lasts for the current run only.  Pass None to go back to
+    real sockets.
+
+    Returns:
+        The previous factory (or None).
+    """
+    if socket_factory is not None and not isinstance(socket_factory, SocketFactory):
+        raise TypeError(f"expected a SocketFactory or None, got {socket_factory!r}")
+    old = _socket_factory.get()
+    _socket_factory.set(socket_factory)
+    return old
+
+
+# ---------------------------------------------------------------- name resolution
+
+
+def _encode_host(host: bytes | str | None) -> bytes | None:
+    if host is None or isinstance(host, bytes):
+        return host
+    if not isinstance(host, str):
+        raise TypeError(f"host must be a str, bytes or None, got {host!r}")
+    try:
+        return host.encode("ascii")
+    except UnicodeEncodeError:
+        # Internationalized names: IDNA 2008 with the UTS 46 mapping, as browsers do.
+        try:
+            return _idna.encode(host, uts46=True)
+        except _idna.IDNAError as exc:
+            raise ValueError(f"{host!r} is not a valid internationalized hostname: {exc}") from None
+
+
+async def getaddrinfo(
+    host: bytes | str | None,
+    port: bytes | str | int | None,
+    family: int = 0,
+    type: int = 0,
+    proto: int = 0,
+    flags: int = 0,
+) -> list[tuple[Any, Any, int, str, Any]]:
+    """Look up a host and port, like :func:`socket.getaddrinfo`.  A checkpoint.
+
+    Numeric addresses are answered at once; names are looked up in a worker
+    thread (a cancelled lookup returns at once and the thread is abandoned),
+    or by the resolver given to :func:`set_custom_hostname_resolver`.
+    Non-ASCII hostnames are IDNA-encoded (IDNA 2008, UTS 46 mapping).
+
+    Raises:
+        socket.gaierror: if the name cannot be resolved.
+        ValueError: for an invalid internationalized hostname.
+    """
+    host_bytes = _encode_host(host)
+    try:
+        numeric = _stdlib_socket.getaddrinfo(
+            host_bytes, port, family, type, proto, flags | _NUMERIC_ONLY
+        )
+    except _stdlib_socket.gaierror:
+        pass
+    else:
+        await checkpoint()
+        return numeric
+    resolver = _resolver.get()
+    if resolver is not None:
+        return await resolver.getaddrinfo(host_bytes, port, family, type, proto, flags)
+    return await to_thread.run_sync(
+        _stdlib_socket.getaddrinfo,
+        host_bytes,
+        port,
+        family,
+        type,
+        proto,
+        flags,
+        abandon_on_cancel=True,
+    )
+
+
+async def getnameinfo(sockaddr: tuple[Any, ...], flags: int) -> tuple[str, str]:
+    """Look up the name of an address, like :func:`socket.getnameinfo`.  A checkpoint.
+
+    Runs in a worker thread (abandoned if cancelled), or through the custom
+    hostname resolver.
+    """
+    resolver = _resolver.get()
+    if resolver is not None:
+        return await resolver.getnameinfo(sockaddr, flags)
+    return await to_thread.run_sync(
+        _stdlib_socket.getnameinfo, sockaddr, flags, abandon_on_cancel=True
+    )
+
+
+async def getfqdn(name: str = "") -> str:
+    """The fully qualified domain name of ``name``, like :func:`socket.getfqdn`.
+    Runs in a worker thread (abandoned if cancelled).  A checkpoint."""
+    return await to_thread.run_sync(_stdlib_socket.getfqdn, name, abandon_on_cancel=True)
+
+
+# ---------------------------------------------------------------- making sockets
+
+
+def _set_modern_defaults(sock: _stdlib_socket.socket) -> None:
+    if sock.family not in _IP_FAMILIES:
+        return
+    if sys.platform != "win32":
+        sock.setsockopt(_stdlib_socket.SOL_SOCKET, _stdlib_socket.SO_REUSEADDR, 1)
+    if sock.family == _stdlib_socket.AF_INET6:
+        try:
+            sock.setsockopt(_stdlib_socket.IPPROTO_IPV6, _stdlib_socket.IPV6_V6ONLY, 0)
+        except OSError:
+            pass  # a platform without dual-stack sockets
+    if sock.type == _stdlib_socket.SOCK_STREAM:
+        sock.setsockopt(_stdlib_socket.IPPROTO_TCP, _stdlib_socket.TCP_NODELAY, 1)
+        lowat = getattr(_stdlib_socket, "TCP_NOTSENT_LOWAT", None)
+        if lowat is None and sys.platform == "linux":
+            lowat = 25  # the Linux value, missing from some Python builds
+        if lowat is not None:
+            try:
+                sock.setsockopt(_stdlib_socket.IPPROTO_TCP, lowat, NOTSENT_LOWAT)
+            except OSError:
+                pass  # an older kernel
+
+
+def from_stdlib_socket(sock: _stdlib_socket.socket) -> SocketType:
+    """Wrap a standard library socket into a trio socket (it becomes non-blocking).
+
+    Its options are left as they are.
+
+    Raises:
+        TypeError: if ``sock`` is not a standard library socket.
+    """
+    if not isinstance(sock, _stdlib_socket.socket):
+        raise TypeError(f"expected a standard library socket.socket, got {sock!r}")
+    return SocketType._wrap(sock)
+
+
+def socket(
+    family: int = _stdlib_socket.AF_INET,
+    type: int = _stdlib_socket.SOCK_STREAM,
+    proto: int = 0,
+    fileno: int | None = None,
+) -> SocketType:
+    """A new trio socket, like :func:`socket.socket`, with modern defaults.
+
+    Defaults (each can be changed back with ``setsockopt``): ``SO_REUSEADDR``
+    on (not on Windows), ``TCP_NODELAY`` on for TCP, ``IPV6_V6ONLY`` off for
+    IPv6 (dual-stack), and ``TCP_NOTSENT_LOWAT`` of 16 KiB where supported.
+    Without ``fileno``, the socket comes from the custom socket factory when
+    one is set (:func:`set_custom_socket_factory`).
+    """
+    if fileno is None:
+        factory = _socket_factory.get(None) if _in_run() else None
+        if factory is not None:
+            return factory.socket(family, type, proto)
+        sock = _stdlib_socket.socket(family, type, proto)
+        _set_modern_defaults(sock)
+    else:
+        sock = _stdlib_socket.socket(family, type, proto, fileno)
+    return from_stdlib_socket(sock)
+
+
+def _in_run() -> bool:
+    try:
+        _socket_factory.get(None)
+    except RuntimeError:
+        return False
+    return True
+
+
+def socketpair(
+    family: int = getattr(_stdlib_socket, "AF_UNIX", _stdlib_socket.AF_INET),
+    type: int = _stdlib_socket.SOCK_STREAM,
+    proto: int = 0,
+) -> tuple[SocketType, SocketType]:
+    """A pair of connected trio sockets, like :func:`socket.socketpair`."""
+    left, right = _stdlib_socket.socketpair(family, type, proto)
+    return from_stdlib_socket(left), from_stdlib_socket(right)
+
+
+def fromfd(fd: SupportsIndex, family: int, type: int, proto: int = 0) -> SocketType:
+    """A trio socket on a duplicate of the file descriptor ``fd``, like :func:`socket.fromfd`."""
+    return from_stdlib_socket(_stdlib_socket.fromfd(fd, family, type, proto))
+
+
+# ---------------------------------------------------------------- the socket type
+
+
+def _unsupported(name: str, why: str) -> Callable[..., NoReturn]:
+    def method(self: SocketType, *args: object, **kwargs: object) -> NoReturn:
+        raise AttributeError(f"trio sockets do not support {name}(): {why}")
+
+    method.__name__ = name
+    method.__doc__ = f"Not supported: {why}"
+    return method
+
+
+def _attach_partial_result(exc: BaseException, bytes_sent: int) -> None:
+    try:
+        exc.partial_result = PartialResult(bytes_sent)  # type: ignore[attr-defined]
+    except AttributeError:  # pragma: no cover - an exception type with __slots__
+        pass
+
+
+def _byte_view(data: Any) -> memoryview:
+    view = memoryview(data)
+    if view.format == "B" and view.ndim == 1 and view.c_contiguous:
+        return view
+    if view.c_contiguous:
+        return view.cast("B")
+    # A non-contiguous view (a slice with a step, say): send a contiguous copy.
+    return memoryview(view.tobytes())
+
+
+class SocketType:
+    """A trio socket: the standard socket's API, with blocking methods made async.
+
+    Differences from the standard library (see the seed):
+
+    * ``setblocking``, ``settimeout`` and ``makefile`` are not supported, and
+      there is no ``send`` (use :meth:`sendall`);
+    * ``bind``, ``connect``, ``sendto`` and ``sendmsg`` take only numeric
+      addresses: resolve names first with :meth:`resolve_local_address` /
+      :meth:`resolve_remote_address`;
+    * every other method and attribute is the standard socket's.
+
+    Get one from :func:`socket`, :func:`socketpair`, :func:`fromfd`,
+    :func:`from_stdlib_socket` or :meth:`accept`; do not instantiate it.
+    """
+
+    __slots__ = ("_sock", "__weakref__")
+    _sock: _stdlib_socket.socket
+
+    def __init__(self) -> None:
+        raise TypeError(
+            "SocketType has no public constructor: use trio_socket.socket(), socketpair(), "
+            "fromfd() or from_stdlib_socket()"
+        )
+
+    @classmethod
+    def _wrap(cls, sock: _stdlib_socket.socket) -> SocketType:
+        self = object.__new__(cls)
+        sock.setblocking(False)
+        self._sock = sock
+        return self
+
+    def __repr__(self) -> str:
+        return repr(self._sock).replace("socket.socket", "trio_socket.SocketType", 1)
+
+    # -- plain delegation
+
+    def __getattr__(self, name: str) -> Any:
+        # Everything the seed leaves as it is comes from the standard socket.
+        if name == "_sock":
+            raise AttributeError(name)
+        if name == "send":
+            raise AttributeError(
+                "trio sockets have no send(): its partial sends are easy to get wrong; "
+                "use `await sock.sendall(data)`"
+            )
+        return getattr(self._sock, name)
+
+    def __dir__(self) -> Iterable[str]:
+        names = set(dir(self._sock)) | set(dir(type(self)))
+        return sorted(names - {"send", "setblocking", "settimeout", "makefile"})
+
+    def __enter__(self) -> SocketType:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def family(self) -> int:
+        """The address family (``AF_INET``, ``AF_INET6``, ``AF_UNIX``, ...)."""
+        return self._sock.family
+
+    @property
+    def type(self) -> int:
+        """The socket type (``SOCK_STREAM``, ``SOCK_DGRAM``, ...)."""
+        return self._sock.type
+
+    @property
+    def proto(self) -> int:
+        """The protocol number."""
+        return self._sock.proto
+
+    def fileno(self) -> int:
+        """The file descriptor (-1 once closed)."""
+        return self._sock.fileno()
+
+    def getsockopt(self, level: int, optname: int, buflen: int | None = None) -> Any:
+        """Like :meth:`socket.socket.getsockopt`."""
+        if buflen is None:
+            return self._sock.getsockopt(level, optname)
+        return self._sock.getsockopt(level, optname, buflen)
+
+    def setsockopt(self, level: int, optname: int, value: Any, optlen: int | None = None) -> None:
+        """Like :meth:`socket.socket.setsockopt`."""
+        if optlen is None:
+            self._sock.setsockopt(level, optname, value)
+        else:
+            self._sock.setsockopt(level, optname, value, optlen)
+
+    def listen(self, backlog: int = min(_stdlib_socket.SOMAXCONN, 128)) -> None:
+        """Like :meth:`socket.socket.listen`."""
+        self._sock.listen(backlog)
+
+    def getsockname(self) -> Any:
+        """Like :meth:`socket.socket.getsockname`."""
+        return self._sock.getsockname()
+
+    def getpeername(self) -> Any:
+        """Like :meth:`socket.socket.getpeername`."""
+        return self._sock.getpeername()
+
+    def shutdown(self, how: int) -> None:
+        """Like :meth:`socket.socket.shutdown`."""
+        self._sock.shutdown(how)
+
+    def detach(self) -> int:
+        """Like :meth:`socket.socket.detach`: the socket object no longer owns the fd."""
+        return self._sock.detach()
+
+    def dup(self) -> SocketType:
+        """A trio socket on a duplicate of this socket's file descriptor."""
+        return from_stdlib_socket(self._sock.dup())
+
+    def close(self) -> None:
+        """Close the socket.  Tasks blocked on it wake with ClosedResourceError.
+
+        Idempotent; not a checkpoint.
+        """
+        if self._sock.fileno() != -1:
+            try:
+                notify_closing(self._sock)
+            except RuntimeError:
+                pass  # outside of a run: nobody can be waiting
+        self._sock.close()
+
+    setblocking = _unsupported(
+        "setblocking",
+        "trio sockets always act like blocking ones; to do several things at once, "
+        "use several tasks",
+    )
+    settimeout = _unsupported(
+        "settimeout", "use cancel scopes instead (trio_core.move_on_after / fail_after)"
+    )
+    makefile = _unsupported(
+        "makefile", "Python's file API is synchronous; use a stream (trio_streams.SocketStream)"
+    )
+
+    # -- addresses
+
+    def _check_numeric(self, address: Address, method: str, resolver: str) -> None:
+        if self._sock.family not in _IP_FAMILIES:
+            return
+        if not isinstance(address, tuple) or len(address) < 2:
+            raise TypeError(
+                f"{method}() on an IP socket needs a (host, port) tuple, got {address!r}"
+            )
+        host = address[0]
+        if host in ("", "<broadcast>") or (host is None and method == "bind"):
+            return
+        try:
+            _stdlib_socket.getaddrinfo(
+                host, address[1], self._sock.family, 0, 0, _stdlib_socket.AI_NUMERICHOST
+            )
+        except (_stdlib_socket.gaierror, UnicodeError, TypeError):
+            raise ValueError(
+                f"{method}() needs a numeric address, but {host!r} in {address!r} is not one; "
+                f"resolve it first: `{method}(await sock.{resolver}({address!r}))`"
+            ) from None
+
+    async def _resolve(self, address: Address, local: bool) -> Address:
+        family = self._sock.family
+        if family not in _IP_FAMILIES:
+            await checkpoint()
+            return address
+        if not isinstance(address, tuple) or len(address) < 2:
+            raise ValueError(
+                f"an address for an IP socket is a (host, port) tuple, got {address!r}"
+            )
+        host, port = address[0], address[1]
+        if not isinstance(port, int) or isinstance(port, bool):
+            raise ValueError(f"port must be an int, got {port!r} in {address!r}")
+        flags = 0
+        if local:
+            flags |= _stdlib_socket.AI_PASSIVE
+            if host == "":
+                host = None
+        if family == _stdlib_socket.AF_INET6:
+            flags |= _stdlib_socket.AI_V4MAPPED
+        try:
+            results = await getaddrinfo(
+                host, port, family, self._sock.type, self._sock.proto, flags
+            )
+        except _stdlib_socket.gaierror as exc:
+            raise _stdlib_socket.gaierror(
+                exc.errno, f"{exc.strerror} (resolving {address!r})"
+            ) from None
+        resolved = results[0][4]
+        if family == _stdlib_socket.AF_INET6 and len(address) == 4:
+            # Keep the caller's flowinfo and scope id.
+            resolved = (resolved[0], resolved[1], address[2], address[3])
+        return resolved
+
+    async def resolve_local_address(self, address: Address) -> Address:
+        """Resolve ``address`` into a numeric address for :meth:`bind`.  A checkpoint.
+
+        Follows this socket's family (an IPv6 socket gets IPv6 or IPv4-mapped
+        addresses); a host of ``None`` or ``""`` means the wildcard address.
+
+        Raises:
+            socket.gaierror: if the host cannot be resolved (the message names it).
+            ValueError: if ``address`` is malformed.
+        """
+        return await self._resolve(address, local=True)
+
+    async def resolve_remote_address(self, address: Address) -> Address:
+        """Resolve ``address`` into a numeric address for :meth:`connect` and
+        friends.  A checkpoint.
+
+        Follows this socket's family (an IPv6 socket gets IPv6 or IPv4-mapped
+        addresses); a host of ``None`` means localhost.
+
+        Raises:
+            socket.gaierror: if the host cannot be resolved (the message names it).
+            ValueError: if ``address`` is malformed.
+        """
+        return await self._resolve(address, local=False)
+
+    def bind(self, address: Address) -> None:
+        """Bind to ``address``, which must be numeric (see :meth:`resolve_local_address`).
+
+        Raises:
+            ValueError: if the address holds a hostname.
+        """
+        self._check_numeric(address, "bind", "resolve_local_address")
+        self._sock.bind(address)
+
+    # -- I/O
+
+    async def _io(
+        self, wait: Callable[[Any], Awaitable[None]], fn: Callable[..., T], *args: Any
+    ) -> T:
+        await checkpoint_if_cancelled()
+        try:
+            result = fn(*args)
+        except BlockingIOError:
+            pass
+        else:
+            await cancel_shielded_checkpoint()
+            return result
+        sock = self._sock
+        while True:
+            await wait(sock)
+            try:
+                return fn(*args)
+            except BlockingIOError:
+                pass
+
+    async def connect(self, address: Address) -> None:
+        """Connect to ``address``, which must be numeric (see :meth:`resolve_remote_address`).
+
+        A checkpoint.  If cancelled once the connection attempt has begun
+        (which the OS cannot undo), the socket is closed and Cancelled is
+        raised: throw the socket away and make a new one.
+
+        Raises:
+            ValueError: if the address holds a hostname.
+            OSError: if the connection fails (the message names the address).
+        """
+        self._check_numeric(address, "connect", "resolve_remote_address")
+        await checkpoint_if_cancelled()
+        sock = self._sock
+        try:
+            sock.connect(address)
+        except BlockingIOError:
+            pass
+        else:
+            await cancel_shielded_checkpoint()
+            return
+        try:
+            await wait_writable(sock)
+        except BaseException:
+            self.close()
+            raise
+        error = sock.getsockopt(_stdlib_socket.SOL_SOCKET, _stdlib_socket.SO_ERROR)
+        if error:
+            raise OSError(error, f"error connecting to {address!r}: {os.strerror(error)}")
+
+    async def accept(self) -> tuple[SocketType, Address]:
+        """Accept a connection: ``(trio socket, address)``.  A checkpoint."""
+        sock, address = await self._io(wait_readable, self._sock.accept)
+        return from_stdlib_socket(sock), address
+
+    async def recv(self, bufsize: int, flags: int = 0) -> bytes:
+        """Receive up to ``bufsize`` bytes (``b""`` at end of stream).  A checkpoint."""
+        await checkpoint_if_cancelled()
+        sock = self._sock
+        try:
+            data = sock.recv(bufsize, flags)
+        except BlockingIOError:
+            pass
+        else:
+            await cancel_shielded_checkpoint()
+            return data
+        while True:
+            await wait_readable(sock)
+            try:
+                return sock.recv(bufsize, flags)
+            except BlockingIOError:
+                pass
+
+    async def recv_into(self, buffer: WriteableBuffer, nbytes: int = 0, flags: int = 0) -> int:
+        """Receive into ``buffer``; returns the byte count.  A checkpoint."""
+        return await self._io(wait_readable, self._sock.recv_into, buffer, nbytes, flags)
+
+    async def recvfrom(self, bufsize: int, flags: int = 0) -> tuple[bytes, Address]:
+        """Receive a datagram: ``(data, address)``.  A checkpoint."""
+        return await self._io(wait_readable, self._sock.recvfrom, bufsize, flags)
+
+    async def recvfrom_into(
+        self, buffer: WriteableBuffer, nbytes: int = 0, flags: int = 0
+    ) -> tuple[int, Address]:
+        """Receive a datagram into ``buffer``: ``(nbytes, address)``.  A checkpoint."""
+        return await self._io(wait_readable, self._sock.recvfrom_into, buffer, nbytes, flags)
+
+    async def recvmsg(
+        self, bufsize: int, ancbufsize: int = 0, flags: int = 0
+    ) -> tuple[bytes, list[tuple[int, int, bytes]], int, Any]:
+        """Like :meth:`socket.socket.recvmsg`.  A checkpoint."""
+        return await self._io(wait_readable, self._sock.recvmsg, bufsize, ancbufsize, flags)
+
+    async def recvmsg_into(
+        self, buffers: Iterable[WriteableBuffer], ancbufsize: int = 0, flags: int = 0
+    ) -> tuple[int, list[tuple[int, int, bytes]], int, Any]:
+        """Like :meth:`socket.socket.recvmsg_into`.  A checkpoint."""
+        return await self._io(
+            wait_readable, self._sock.recvmsg_into, list(buffers), ancbufsize, flags
+        )
+
+    async def sendto(self, data: ReadableBuffer, flags_or_address: Any, address: Any = None) -> int:
+        """Send a datagram to a numeric address: ``sendto(data[, flags], address)``.
+        A checkpoint.
+
+        Raises:
+            ValueError: if the address holds a hostname.
+        """
+        if address is None:
+            flags, address = 0, flags_or_address
+        else:
+            flags = flags_or_address
+        self._check_numeric(address, "sendto", "resolve_remote_address")
+        return await self._io(wait_writable, self._sock.sendto, data, flags, address)
+
+    async def sendmsg(
+        self,
+        buffers: Iterable[ReadableBuffer],
+        ancdata: Iterable[tuple[int, int, Any]] = (),
+        flags: int = 0,
+        address: Any = None,
+    ) -> int:
+        """Like :meth:`socket.socket.sendmsg`, with a numeric ``address``.  A checkpoint.
+
+        Raises:
+            ValueError: if the address holds a hostname.
+        """
+        buffers = list(buffers)
+        ancdata = list(ancdata)
+        if address is not None:
+            self._check_numeric(address, "sendmsg", "resolve_remote_address")
+            return await self._io(
+                wait_writable, self._sock.sendmsg, buffers, ancdata, flags, address
+            )
+        return await self._io(wait_writable, self._sock.sendmsg, buffers, ancdata, flags)
+
+    async def sendall(self, data: ReadableBuffer, flags: int = 0) -> None:
+        """Send all of ``data``, waiting while the OS buffer is full.  A checkpoint.
+
+        Raises:
+            OSError: if the connection fails.
+            Cancelled: if cancelled.
+
+        Either way, the exception has a ``partial_result`` attribute whose
+        ``bytes_sent`` says exactly how many bytes the OS accepted.
+        """
+        sent = 0
+        try:
+            view = _byte_view(data)
+            total = len(view)
+            await checkpoint_if_cancelled()
+            sock = self._sock
+            waited = False
+            while sent < total:
+                try:
+                    sent += sock.send(view[sent:] if sent else view, flags)
+                except BlockingIOError:
+                    waited = True
+                    await wait_writable(sock)
+            if not waited:
+                await cancel_shielded_checkpoint()
+        except BaseException as exc:
+            _attach_partial_result(exc, sent)
+            raise
+
+    async def sendfile(self, file: BinaryIO, offset: int = 0, count: int | None = None) -> int:
+        """Send ``count`` bytes (default: to the end) of ``file`` from ``offset``.
+
+        Uses ``os.sendfile`` (zero-copy) where available.  Like the standard
+        library's, it leaves the file position just after the last byte sent
+        and returns the number of bytes sent.  A checkpoint.
+
+        Raises:
+            OSError: on failure; as with :meth:`sendall`, the exception's
+                ``partial_result.bytes_sent`` says how much was sent.
+        """
+        if offset < 0:
+            raise ValueError(f"offset must be >= 0, got {offset}")
+        if count is not None and count <= 0:
+            raise ValueError(f"count must be a positive int or None, got {count}")
+        sent = 0
+        try:
+            await checkpoint_if_cancelled()
+            try:
+                in_fd = file.fileno()
+            except (AttributeError, OSError):
+                in_fd = -1
+            if hasattr(os, "sendfile") and in_fd >= 0:
+                size = os.fstat(in_fd).st_size
+                remaining = (size - offset) if count is None else min(count, size - offset)
+                sock = self._sock
+                while remaining > 0:
+                    try:
+                        n = os.sendfile(sock.fileno(), in_fd, offset + sent, min(remaining, 2**30))
+                    except BlockingIOError:
+                        await wait_writable(sock)
+                        continue
+                    if n == 0:
+                        break  # the file shrank
+                    sent += n
+                    remaining -= n
+            else:
+                file.seek(offset)
+                while count is None or sent < count:
+                    chunk = file.read(65536 if count is None else min(65536, count - sent))
+                    if not chunk:
+                        break
+                    try:
+                        await self.sendall(chunk)
+                    except BaseException as exc:
+                        sent += getattr(exc, "partial_result", PartialResult(0)).bytes_sent
+                        raise
+                    sent += len(chunk)
+            await cancel_shielded_checkpoint()
+        except BaseException as exc:
+            _attach_partial_result(exc, sent)
+            raise
+        finally:
+            if sent or hasattr(file, "seek"):
+                try:
+                    file.seek(offset + sent)
+                except (OSError, ValueError):
+                    pass
+        return sent
