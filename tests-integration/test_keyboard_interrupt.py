@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 PROGRAM = Path(__file__).parent / "programs" / "busy_loop.py"
-ROUNDS = int(os.environ.get("TRIO_STRESS_KI_ROUNDS", "10"))
+ROUNDS = int(os.environ.get("TRIO_STRESS_KI_ROUNDS", "50"))
 
 
 def _interrupt_once(delay: float) -> tuple[int, str, float]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ._exceptions import ClosedResourceError
+from ._ki import enable_ki_protection
 from ._outcome import Error
 
 if TYPE_CHECKING:
@@ -154,6 +155,9 @@ class ReadinessIOManager(IOManager):
     @abc.abstractmethod
     def _forget(self, fd: int, waiters: FdWaiters) -> None: ...
 
+    # Protected: a KeyboardInterrupt between registering the waiter and parking
+    # would leave a finished task registered, to be woken again later.
+    @enable_ki_protection
     async def _wait(self, fd_like: FdLike, attr: str) -> None:
         from ._traps import GLOBAL_RUN_CONTEXT, Abort, wait_task_rescheduled
 
@@ -189,6 +193,7 @@ class ReadinessIOManager(IOManager):
     async def wait_writable(self, fd: FdLike) -> None:
         await self._wait(fd, "write_task")
 
+    @enable_ki_protection
     def notify_closing(self, fd_like: FdLike) -> None:
         fd = fileno_of(fd_like)
         waiters = self._waiters.pop(fd, None)
