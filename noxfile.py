@@ -166,7 +166,12 @@ def integration(session: nox.Session, py: str) -> None:
         *(str(_package_dir(p)) for p in [*PACKAGES, "trio"]),
         external=True,
     )
-    session.run(python, "-m", "pytest", "tests-integration", *session.posargs, external=True)
+    # The baseline Python also runs the hardening tests at their reduced sizes
+    # (the large ones are the `stress` session).
+    stress = ["tests-stress"] if py == INTEGRATION_PYTHONS[0] else []
+    session.run(
+        python, "-m", "pytest", "tests-integration", *stress, *session.posargs, external=True
+    )
 
 
 @nox.session
@@ -315,4 +320,22 @@ def bench(session: nox.Session) -> None:
         "--peer-python",
         str(peer / "bin" / "python"),
         *session.posargs,
+    )
+
+
+@nox.session
+def stress(session: nox.Session) -> None:
+    """The hardening tests (tests-stress/) at their large sizes: 1,000 TLS
+    connections, 100,000 sleeping tasks, 1,000-signal bursts, ...  Not in the
+    default run, which covers their reduced sizes (in `integration(3.11)`)."""
+    session.install(*TEST_DEPS)
+    session.install(*(str(_package_dir(p)) for p in [*PACKAGES, "trio"]))
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "tests-stress",
+        "--durations=0",
+        *session.posargs,
+        env={"TRIO_STRESS": "1"},
     )

@@ -4,9 +4,9 @@ in stress_support.py (``TRIO_STRESS=1`` for the large ones)."""
 from __future__ import annotations
 
 import ssl
+
 import pytest
 import trustme
-
 from stress_support import STRESS
 
 

@@ -17,15 +17,21 @@ import functools
 import random
 import socket as stdlib_socket
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+from stress_support import (
+    CancelOutcome,
+    cancel_at_every_checkpoint,
+    open_fds,
+    run_cancelled_after,
+    size,
+)
+
 import trio
 from trio.testing import wait_all_tasks_blocked
-
-from stress_support import CancelOutcome, cancel_at_every_checkpoint, open_fds, run_cancelled_after, size
 
 SENDALL_BYTES = size("cancel_sendall_bytes", 1024 * 1024, 64 * 1024)
 SMALL_BUFFER = 4096
@@ -97,7 +103,9 @@ async def _read_to_eof(sock: trio.socket.SocketType, into: bytearray) -> None:
 
 def _check_fds(before: set[int], what: str) -> None:
     after = open_fds()
-    assert after == before, f"{what}: fds leaked {sorted(after - before)} / lost {sorted(before - after)}"
+    assert after == before, (
+        f"{what}: fds leaked {sorted(after - before)} / lost {sorted(before - after)}"
+    )
 
 
 # ---------------------------------------------------------------- trio.socket: connect
@@ -179,8 +187,10 @@ async def test_socket_accept(pending: bool) -> None:
             _check_fds(before, f"accept, k={k}")
             return outcome
 
-        _record(f"trio.socket accept ({'pending' if pending else 'later'})",
-                await cancel_at_every_checkpoint(attempt))
+        _record(
+            f"trio.socket accept ({'pending' if pending else 'later'})",
+            await cancel_at_every_checkpoint(attempt),
+        )
 
 
 async def test_socket_listener_accept() -> None:
@@ -261,21 +271,20 @@ async def test_socket_stream_sendall(std_listener: stdlib_socket.socket) -> None
         stream = trio.SocketStream(client)
         received = bytearray()
         with server:
-            async with stream:
-                async with trio.open_nursery() as nursery:
-                    nursery.start_soon(_read_to_eof, server, received)
-                    outcome = await run_cancelled_after(k, functools.partial(stream.sendall, data))
-                    expected = data
-                    if outcome.cancelled:
-                        sent = outcome.exception.partial_result.bytes_sent  # type: ignore[union-attr]
-                        if sent:
-                            with pytest.raises(trio.BrokenStreamError):
-                                await stream.sendall(b"more")
-                            expected = data[:sent]
-                        else:
+            async with stream, trio.open_nursery() as nursery:
+                nursery.start_soon(_read_to_eof, server, received)
+                outcome = await run_cancelled_after(k, functools.partial(stream.sendall, data))
+                expected = data
+                if outcome.cancelled:
+                    sent = outcome.exception.partial_result.bytes_sent  # type: ignore[union-attr]
+                    if sent:
+                        with pytest.raises(trio.BrokenStreamError):
                             await stream.sendall(b"more")
-                            expected = b"more"
-                    await stream.send_eof()
+                        expected = data[:sent]
+                    else:
+                        await stream.sendall(b"more")
+                        expected = b"more"
+                await stream.send_eof()
             assert bytes(received) == expected, f"k={k}"
         _check_fds(before, f"SocketStream.sendall, k={k}")
         return outcome
@@ -318,8 +327,10 @@ async def test_recv(std_listener: stdlib_socket.socket, level: str, pending: boo
         _check_fds(before, f"recv, k={k}")
         return outcome
 
-    _record(f"{level} recv ({'pending' if pending else 'later'})",
-            await cancel_at_every_checkpoint(attempt))
+    _record(
+        f"{level} recv ({'pending' if pending else 'later'})",
+        await cancel_at_every_checkpoint(attempt),
+    )
 
 
 # ---------------------------------------------------------------- send_eof and graceful_close
@@ -526,11 +537,14 @@ class _FakeResolver(trio.socket.HostnameResolver):
     def __init__(self, addresses: list[str]) -> None:
         self.addresses = addresses
 
-    async def getaddrinfo(self, host: Any, port: Any, family: int = 0, type: int = 0,
-                          proto: int = 0, flags: int = 0) -> list[tuple[Any, Any, int, str, Any]]:
+    async def getaddrinfo(
+        self, host: Any, port: Any, family: int = 0, type: int = 0, proto: int = 0, flags: int = 0
+    ) -> list[tuple[Any, Any, int, str, Any]]:
         await trio.lowlevel.checkpoint()
-        return [(stdlib_socket.AF_INET, stdlib_socket.SOCK_STREAM, 6, "", (a, int(port)))
-                for a in self.addresses]
+        return [
+            (stdlib_socket.AF_INET, stdlib_socket.SOCK_STREAM, 6, "", (a, int(port)))
+            for a in self.addresses
+        ]
 
     async def getnameinfo(self, sockaddr: tuple[Any, ...], flags: int) -> tuple[str, str]:
         raise NotImplementedError
@@ -552,9 +566,7 @@ async def test_open_tcp_stream(std_listener: stdlib_socket.socket, how: str) -> 
 
     async def attempt(k: int) -> CancelOutcome:
         before = open_fds()
-        outcome = await run_cancelled_after(
-            k, functools.partial(trio.open_tcp_stream, host, port)
-        )
+        outcome = await run_cancelled_after(k, functools.partial(trio.open_tcp_stream, host, port))
         if not outcome.cancelled:
             async with outcome.result as stream:
                 conn = _blocking_accept(std_listener)
@@ -567,7 +579,7 @@ async def test_open_tcp_stream(std_listener: stdlib_socket.socket, how: str) -> 
             # thread, which goes on reading /etc/hosts (an fd of its own) for a
             # moment.  Not a leak: wait, bounded, for that thread to finish.
             with trio.move_on_after(5):
-                while open_fds() != before:
+                while open_fds() != before:  # noqa: ASYNC110 - no event to wait for
                     await trio.sleep(0.001)
         _check_fds(before, f"open_tcp_stream ({how}), k={k}")
         return outcome

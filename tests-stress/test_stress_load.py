@@ -16,10 +16,10 @@ import types
 from collections.abc import Callable, Iterator
 
 import pytest
+from stress_support import ensure_fd_limit, open_fds, size
+
 import trio
 from trio.testing import MockClock, wait_all_tasks_blocked
-
-from stress_support import ensure_fd_limit, open_fds, size
 
 # ---------------------------------------------------------------- TLS echo under load
 
