@@ -520,16 +520,38 @@ def test_deadline_of_the_wrong_type_is_a_typeerror() -> None:
         trio_core.move_on_after("1")  # type: ignore[arg-type]
 
 
-@pytest.mark.xfail(
-    reason="core bug (minor): the deadline/relative_deadline setters raise math.isnan's "
-    "'must be real number, not str', which does not name the argument",
-    strict=True,
-)
 @pytest.mark.parametrize("attr", ["deadline", "relative_deadline"])
 def test_setting_a_deadline_of_the_wrong_type_names_the_argument(attr: str) -> None:
     scope = trio_core.CancelScope()
     with pytest.raises(TypeError, match="deadline"):
         setattr(scope, attr, "soon")
+
+
+@pytest.mark.parametrize("attr", ["deadline", "relative_deadline"])
+def test_setting_a_nan_or_none_deadline(attr: str) -> None:
+    scope = trio_core.CancelScope()
+    with pytest.raises(ValueError, match="deadline"):
+        setattr(scope, attr, math.nan)
+    with pytest.raises(TypeError, match="deadline"):
+        setattr(scope, attr, None)
+
+
+async def test_setting_a_past_deadline_cancels_at_once(mock_clock: MockClock) -> None:
+    with trio_core.CancelScope() as scope:
+        scope.deadline = trio_core.current_time()
+        assert scope.cancel_called
+        with pytest.raises(trio_core.Cancelled):
+            await lowlevel.checkpoint()
+    with trio_core.CancelScope(deadline=trio_core.current_time() + 10) as scope:
+        scope.relative_deadline = 0
+        with pytest.raises(trio_core.Cancelled):
+            await lowlevel.checkpoint()
+    with trio_core.CancelScope() as scope:
+        scope.deadline = trio_core.current_time() + 1
+        await lowlevel.checkpoint()
+        mock_clock.jump(1)
+        with pytest.raises(trio_core.Cancelled):
+            await lowlevel.checkpoint()
 
 
 def test_negative_infinity_deadline_is_allowed() -> None:
@@ -620,31 +642,18 @@ async def test_move_on_after_zero_with_a_blocking_call() -> None:
     assert scope.cancelled_caught
 
 
-@pytest.mark.xfail(
-    reason="core bug: a deadline that has already passed when the scope is entered (or "
-    "when it is set) does not cancel the first checkpoint, only the next one",
-    strict=True,
-)
 async def test_an_expired_deadline_cancels_the_very_first_checkpoint() -> None:
     with trio_core.move_on_after(0) as scope:
         await lowlevel.checkpoint()
     assert scope.cancelled_caught
 
 
-@pytest.mark.xfail(
-    reason="core bug: a deadline that has already passed does not cancel the first checkpoint",
-    strict=True,
-)
 async def test_fail_after_zero_raises_at_the_first_checkpoint() -> None:
     with pytest.raises(trio_core.TooSlowError):
         with trio_core.fail_after(0):
             await trio_core.sleep(0)
 
 
-@pytest.mark.xfail(
-    reason="core bug: a deadline that passed by a clock jump does not cancel the next checkpoint",
-    strict=True,
-)
 async def test_a_deadline_passed_by_a_jump_cancels_the_next_checkpoint(
     mock_clock: MockClock,
 ) -> None:

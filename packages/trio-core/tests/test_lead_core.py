@@ -7,6 +7,7 @@ import math
 import signal
 import socket
 import threading
+from collections.abc import AsyncGenerator
 
 import pytest
 
@@ -82,7 +83,7 @@ def test_run_restores_a_custom_sigint_handler_untouched() -> None:
 async def test_dropped_async_generator_is_closed_by_the_loop() -> None:
     log: list[str] = []
 
-    async def agen():  # type: ignore[no-untyped-def]
+    async def agen() -> AsyncGenerator[int, None]:
         try:
             for i in range(10):
                 yield i
@@ -104,7 +105,7 @@ def test_async_generator_alive_at_the_end_is_closed_before_run_returns() -> None
     log: list[str] = []
     keep: list[object] = []
 
-    async def agen():  # type: ignore[no-untyped-def]
+    async def agen() -> AsyncGenerator[int, None]:
         try:
             yield 1
             yield 2

@@ -66,8 +66,12 @@ async def test_cancel_waits_for_the_thread_by_default() -> None:
         release.wait(5)
         return "done"
 
+    running_scope = trio_core.CancelScope()
+
     async def unblock() -> None:
         await to_thread.run_sync(started.wait)
+        # Cancel while `slow` runs in its thread, then let it finish.
+        running_scope.cancel()
         release.set()
 
     async with trio_core.open_nursery() as nursery:
@@ -77,7 +81,7 @@ async def test_cancel_waits_for_the_thread_by_default() -> None:
             # Already cancelled: run_sync raises before starting a thread.
             with pytest.raises(trio_core.Cancelled):
                 await to_thread.run_sync(slow)
-        with trio_core.move_on_after(0) as scope:
+        with running_scope as scope:
             result = await to_thread.run_sync(slow)
         # Not abandoned: the result came back despite the cancellation.
         assert result == "done"
@@ -145,7 +149,7 @@ async def test_from_thread_errors() -> None:
 
 async def test_run_sync_rejects_async_functions() -> None:
     with pytest.raises(TypeError, match="async function"):
-        await to_thread.run_sync(trio_core.sleep, 0)  # type: ignore[arg-type]
+        await to_thread.run_sync(trio_core.sleep, 0)  # type: ignore[unused-coroutine]
 
 
 def test_start_thread_soon_without_a_run() -> None:

@@ -704,6 +704,12 @@ async def test_wait_all_tasks_blocked_rejects_bad_cushions(bad: float) -> None:
         await wait_all_tasks_blocked(bad)
 
 
+@pytest.mark.parametrize("bad", ["0.1", None])
+async def test_wait_all_tasks_blocked_rejects_non_number_cushions(bad: object) -> None:
+    with pytest.raises(TypeError, match="cushion"):
+        await wait_all_tasks_blocked(bad)  # type: ignore[arg-type]
+
+
 # ---------------------------------------------------------------- fairness of run_sync_soon
 
 

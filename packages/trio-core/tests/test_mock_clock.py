@@ -65,6 +65,19 @@ def test_jump_backwards_or_nan_is_a_valueerror(bad: float) -> None:
     assert clock.current_time() == before
 
 
+@pytest.mark.parametrize("bad", ["1", None, b"1"])
+def test_non_numbers_are_typeerrors_naming_the_argument(bad: object) -> None:
+    clock = MockClock()
+    with pytest.raises(TypeError, match="jump"):
+        clock.jump(bad)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="rate"):
+        clock.rate = bad  # type: ignore[assignment]
+    with pytest.raises(TypeError, match="autojump_threshold"):
+        clock.autojump_threshold = bad  # type: ignore[assignment]
+    with pytest.raises(TypeError, match="rate"):
+        MockClock(rate=bad)  # type: ignore[arg-type]
+
+
 def test_rate_scales_real_time(fake_real_time: FakePerfCounter) -> None:
     clock = MockClock(rate=10)
     start = clock.current_time()

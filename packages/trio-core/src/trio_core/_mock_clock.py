@@ -6,7 +6,7 @@ import math
 import time
 from typing import final
 
-from ._run import current_statistics
+from ._run import _check_time, current_statistics
 from ._traps import GLOBAL_RUN_CONTEXT
 from .abc import Clock
 
@@ -27,6 +27,7 @@ class MockClock(Clock):
             disables it.
 
     Raises:
+        TypeError: if ``rate`` or ``autojump_threshold`` is not a number.
         ValueError: for a negative or NaN ``rate`` or ``autojump_threshold``.
     """
 
@@ -48,6 +49,7 @@ class MockClock(Clock):
 
     @rate.setter
     def rate(self, new_rate: float) -> None:
+        new_rate = _check_time(new_rate, "MockClock rate")
         if not new_rate >= 0:
             raise ValueError(f"MockClock rate must be a non-negative number, got {new_rate!r}")
         real = time.perf_counter()
@@ -62,6 +64,7 @@ class MockClock(Clock):
 
     @autojump_threshold.setter
     def autojump_threshold(self, new_threshold: float) -> None:
+        new_threshold = _check_time(new_threshold, "MockClock autojump_threshold")
         if not new_threshold >= 0:
             raise ValueError(
                 f"autojump_threshold must be a non-negative number, got {new_threshold!r}"
@@ -95,12 +98,21 @@ class MockClock(Clock):
     def jump(self, seconds: float) -> None:
         """Move virtual time forward by ``seconds``.  Not a checkpoint.
 
+        Deadlines that the jump passes expire at once: a cancel scope whose
+        deadline was jumped over is cancelled before ``jump`` returns, so the
+        next checkpoint in it raises :exc:`~trio_core.Cancelled`.
+
         Raises:
+            TypeError: if ``seconds`` is not a number.
             ValueError: if ``seconds`` is negative or NaN (time cannot go back).
         """
+        seconds = _check_time(seconds, "MockClock.jump() seconds")
         if not seconds >= 0:
             raise ValueError(f"MockClock can only jump forward, got {seconds!r}")
         self._virtual_base += seconds
+        runner = getattr(GLOBAL_RUN_CONTEXT, "runner", None)
+        if runner is not None and runner.clock is self and runner.deadlines._heap:
+            runner.deadlines.expire(self.current_time())
 
     def _autojump(self) -> None:
         gap = current_statistics().seconds_to_next_deadline

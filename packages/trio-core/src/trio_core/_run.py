@@ -291,7 +291,11 @@ class CancelScope:
             of ``deadline`` and ``relative_deadline``.
         shield: if True, cancellations from outside do not reach the block.
 
+    A deadline that has already passed when the scope is entered cancels it
+    at once: the first checkpoint in the block raises :exc:`Cancelled`.
+
     Raises:
+        TypeError: if a deadline is not a number (an int or a float).
         ValueError: for a NaN deadline, a negative or NaN relative deadline,
             or both kinds of deadline at once.
     """
@@ -343,13 +347,23 @@ class CancelScope:
         self._has_been_entered = True
         runner = task._runner
         self._runner = runner
-        if self._relative_deadline != _NO_RELATIVE:
-            self._deadline = runner.clock.current_time() + self._relative_deadline
+        deadline = self._deadline
+        relative = self._relative_deadline
+        if relative != _NO_RELATIVE:
+            deadline = self._deadline = runner.clock.current_time() + relative
             self._relative_deadline = _NO_RELATIVE
+            if relative == 0:
+                # move_on_after(0): expired on entry.
+                self._cancel_called = True
+        elif (
+            deadline != _inf and not self._cancel_called and deadline <= runner.clock.current_time()
+        ):
+            # Already expired: cancelled now, so the first checkpoint raises.
+            self._cancel_called = True
         status = self._cancel_status = CancelStatus(self, task._cancel_status)
         task._activate_cancel_status(status)
-        if self._deadline != _inf:
-            runner.deadlines.add(self._deadline, self)
+        if deadline != _inf and not self._cancel_called:
+            runner.deadlines.add(deadline, self)
         return self
 
     @enable_ki_protection
@@ -420,9 +434,11 @@ class CancelScope:
     def deadline(self) -> float:
         """Absolute time at which this scope cancels itself (``math.inf``: never).
 
-        Settable, also while the scope is active.  For a scope made with a
+        Settable, also while the scope is active: setting a time that has
+        already passed cancels the scope at once.  For a scope made with a
         relative deadline and not yet entered, reading this raises
-        RuntimeError; read :attr:`relative_deadline` instead.
+        RuntimeError; read :attr:`relative_deadline` instead.  Setting a
+        value that is not a number raises TypeError; NaN raises ValueError.
         """
         if self._relative_deadline != _NO_RELATIVE:
             raise RuntimeError(
@@ -434,22 +450,29 @@ class CancelScope:
     @deadline.setter
     @enable_ki_protection
     def deadline(self, new_deadline: float) -> None:
-        if math.isnan(new_deadline):
-            raise ValueError("deadline must not be NaN (use math.inf for no deadline)")
+        new_deadline = _check_time(new_deadline, "CancelScope deadline")
         self._relative_deadline = _NO_RELATIVE
-        self._deadline = float(new_deadline)
-        if self._cancel_status is not None and self._runner is not None:
-            deadlines = self._runner.deadlines
+        self._deadline = new_deadline
+        runner = self._runner
+        if self._cancel_status is not None and runner is not None:
+            deadlines = runner.deadlines
             if self._deadline_seq:
                 deadlines.discard(self)
-            if new_deadline != _inf:
-                deadlines.add(new_deadline, self)
+            if new_deadline != _inf and not self._cancel_called:
+                if new_deadline <= runner.clock.current_time():
+                    # Already passed: cancel now, so that the next checkpoint raises.
+                    self.cancel()
+                else:
+                    deadlines.add(new_deadline, self)
 
     @property
     def relative_deadline(self) -> float:
         """Seconds from entry to the deadline, for a scope not yet entered.
 
-        Once the scope is entered this is the time left until the deadline.
+        Once the scope is entered this is the time left until the deadline,
+        and setting it moves the deadline to that many seconds from now.
+        Setting a value that is not a number raises TypeError; a negative or
+        NaN one raises ValueError.
         """
         if self._relative_deadline != _NO_RELATIVE:
             return self._relative_deadline
@@ -461,7 +484,8 @@ class CancelScope:
 
     @relative_deadline.setter
     def relative_deadline(self, seconds: float) -> None:
-        if math.isnan(seconds) or seconds < 0:
+        seconds = _check_time(seconds, "CancelScope relative_deadline")
+        if seconds < 0:
             raise ValueError(f"relative_deadline must be a non-negative number, got {seconds!r}")
         if self._has_been_entered:
             assert self._runner is not None
@@ -1928,13 +1952,15 @@ async def wait_all_tasks_blocked(cushion: float = 0.0) -> None:
     wake together; those with smaller cushions wake first.
 
     Raises:
+        TypeError: if ``cushion`` is not a number.
         ValueError: if ``cushion`` is negative or NaN.
     """
-    if not cushion >= 0:
+    seconds = _check_time(cushion, "wait_all_tasks_blocked() cushion")
+    if seconds < 0:
         raise ValueError(f"cushion must be a non-negative number of seconds, got {cushion!r}")
     task = _task()
     runner = task._runner
-    key = (float(cushion), next(runner._idle_seq), task)
+    key = (seconds, next(runner._idle_seq), task)
     waiting = runner.waiting_for_idle
     bisect.insort(waiting, key, key=lambda entry: entry[:2])
 
