@@ -713,12 +713,6 @@ async def test_wait_all_tasks_blocked_rejects_non_number_cushions(bad: object) -
 # ---------------------------------------------------------------- fairness of run_sync_soon
 
 
-@pytest.mark.xfail(
-    reason="core bug: _EntryQueue.run_all loops `while queue:`, so a callback that queues "
-    "itself again runs forever and starves every task (Trio runs only the callbacks that "
-    "were queued when the pass started)",
-    strict=True,
-)
 async def test_a_self_requeueing_callback_does_not_starve_the_tasks() -> None:
     token = lowlevel.current_trio_token()
     count = 0
@@ -738,11 +732,6 @@ async def test_a_self_requeueing_callback_does_not_starve_the_tasks() -> None:
     assert seen < 100
 
 
-@pytest.mark.xfail(
-    reason="core bug: _EntryQueue.run_all loops `while self.idempotent:`, so an idempotent "
-    "callback that queues itself again runs forever and starves every task",
-    strict=True,
-)
 async def test_a_self_requeueing_idempotent_callback_does_not_starve_the_tasks() -> None:
     token = lowlevel.current_trio_token()
     count = 0
@@ -760,3 +749,20 @@ async def test_a_self_requeueing_idempotent_callback_does_not_starve_the_tasks()
     seen = count
     count = limit
     assert seen < 100
+
+
+def test_callbacks_queued_by_callbacks_as_the_run_ends_still_run() -> None:
+    log: list[int] = []
+
+    async def main() -> None:
+        token = lowlevel.current_trio_token()
+
+        def chain(n: int) -> None:
+            log.append(n)
+            if n < 5:
+                token.run_sync_soon(chain, n + 1, idempotent=n % 2 == 0)
+
+        token.run_sync_soon(chain, 0)
+
+    trio_core.run(main)
+    assert log == [0, 1, 2, 3, 4, 5]

@@ -1164,11 +1164,15 @@ class _EntryQueue:
         return len(self.queue) + len(self.idempotent)
 
     def run_all(self) -> None:
+        # One pass runs only what was queued when it started: a callback that
+        # queues another (or itself) again runs at the next pass, after the
+        # tasks have had their turn (its run_sync_soon wakes the loop).
         queue = self.queue
-        while queue:
-            sync_fn, args = queue.popleft()
+        popleft = queue.popleft
+        for _ in range(len(queue)):
+            sync_fn, args = popleft()
             self._run_cb(sync_fn, args)
-        while self.idempotent:
+        if self.idempotent:
             with self.idempotent_lock:
                 batch, self.idempotent = self.idempotent, {}
             for sync_fn, args in batch:
@@ -1552,7 +1556,11 @@ class Runner:
         with CancelScope(shield=True):
             while True:
                 entry_queue.run_all()
-                if self.main_task_outcome is not None and system_children == {me}:
+                if (
+                    self.main_task_outcome is not None
+                    and system_children == {me}
+                    and not entry_queue.pending()
+                ):
                     break
                 await self.io_manager.wait_readable(wakeup.read_sock)
                 wakeup.drain()
