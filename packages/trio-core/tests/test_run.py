@@ -153,12 +153,6 @@ def test_run_uses_the_given_clock() -> None:
     assert seen is clock
 
 
-@pytest.mark.xfail(
-    reason="core bug: a clock of the wrong type (say, the MockClock class instead of an "
-    "instance) surfaces as 'TrioInternalError: the run loop crashed; this is a bug in "
-    "trio-core' instead of a TypeError naming the clock argument",
-    strict=True,
-)
 @pytest.mark.parametrize("clock", [object(), MockClock], ids=["object", "the MockClock class"])
 def test_a_clock_of_the_wrong_type_is_a_typeerror(clock: object) -> None:
     async def main() -> None:

@@ -1719,12 +1719,16 @@ def run(
 
     Raises:
         RuntimeError: if called from inside another ``run`` in this thread.
-        TypeError: if ``async_fn`` is not an async function.
+        TypeError: if ``async_fn`` is not an async function, or ``clock`` is
+            not a :class:`~trio_core.abc.Clock` instance.
         TrioInternalError: if the run loop itself (or a system task) failed.
         KeyboardInterrupt: on Control-C, when it was not caught.  (If Control-C
             ended up inside an exception group, the bare KeyboardInterrupt is
             raised, with the group as its ``__cause__``.)
-        Whatever ``async_fn`` raised.
+        BaseException: an exception that escapes ``async_fn`` propagates out
+            of ``run`` as it is, with its traceback: errors from tasks in a
+            nursery arrive wrapped in an :exc:`ExceptionGroup` (unless
+            ``strict_exception_groups`` is False and there is only one).
     """
     if hasattr(GLOBAL_RUN_CONTEXT, "runner"):
         raise RuntimeError(
@@ -1737,9 +1741,18 @@ def run(
             f"trio_core.run() expects an async function, got a coroutine object {async_fn!r}: "
             "pass the function and its arguments separately, as run(main, arg), not run(main(arg))"
         )
-    runner = Runner(
-        SystemClock() if clock is None else clock, tuple(instruments), strict_exception_groups
-    )
+    if clock is None:
+        clock = SystemClock()
+    elif isinstance(clock, type) or not all(
+        callable(getattr(clock, method, None))
+        for method in ("start_clock", "current_time", "deadline_to_sleep_time")
+    ):
+        hint = " (a class: call it to make an instance)" if isinstance(clock, type) else ""
+        raise TypeError(
+            f"trio_core.run() clock must be a trio_core.abc.Clock instance, such as "
+            f"trio_core.testing.MockClock(), got {clock!r}{hint}"
+        )
+    runner = Runner(clock, tuple(instruments), strict_exception_groups)
     GLOBAL_RUN_CONTEXT.runner = runner
     installed_ki = False
     try:
