@@ -397,11 +397,6 @@ def test_per_nursery_strict_overrides_a_non_strict_run() -> None:
         trio_core.run(main, strict_exception_groups=False)
 
 
-@pytest.mark.xfail(
-    reason="core bug: a non-strict nursery wraps its lone error in an ExceptionGroup when "
-    "the error cancelled a sibling (the sibling's Cancelled is split off, but the group stays)",
-    strict=True,
-)
 async def test_non_strict_lone_error_is_bare_even_when_siblings_were_cancelled() -> None:
     async def fail() -> None:
         await wait_all_tasks_blocked()
@@ -411,6 +406,42 @@ async def test_non_strict_lone_error_is_bare_even_when_siblings_were_cancelled()
         async with trio_core.open_nursery(strict_exception_groups=False) as nursery:
             nursery.start_soon(trio_core.sleep_forever)
             nursery.start_soon(fail)
+
+
+async def test_non_strict_lone_body_error_is_bare_after_cancelling_children() -> None:
+    with pytest.raises(KeyError):
+        async with trio_core.open_nursery(strict_exception_groups=False) as nursery:
+            nursery.start_soon(trio_core.sleep_forever)
+            nursery.start_soon(trio_core.sleep_forever)
+            await wait_all_tasks_blocked()
+            raise KeyError
+
+
+async def test_non_strict_collapse_keeps_real_groups() -> None:
+    async def fail(exc: Exception) -> None:
+        await wait_all_tasks_blocked()
+        raise exc
+
+    # Two errors stay together.
+    with pytest.raises(ExceptionGroup) as info:
+        async with trio_core.open_nursery(strict_exception_groups=False) as nursery:
+            nursery.start_soon(trio_core.sleep_forever)
+            nursery.start_soon(fail, KeyError())
+            nursery.start_soon(fail, ValueError())
+    assert sorted(type(e).__name__ for e in info.value.exceptions) == ["KeyError", "ValueError"]
+
+    # A lone error that is itself a group from a strict nursery is not unwrapped.
+    async def strict_child() -> None:
+        async with trio_core.open_nursery(strict_exception_groups=True) as inner:
+            inner.start_soon(fail, KeyError())
+
+    with pytest.raises(ExceptionGroup) as info:
+        async with trio_core.open_nursery(strict_exception_groups=False) as nursery:
+            nursery.start_soon(trio_core.sleep_forever)
+            nursery.start_soon(strict_child)
+    (leaf,) = info.value.exceptions
+    assert isinstance(leaf, KeyError)
+    assert info.value.message == "Exceptions from Trio nursery"
 
 
 # ---------------------------------------------------------------- start()
@@ -738,12 +769,6 @@ async def test_start_into_a_cancelled_nursery_cancels_the_task_once_it_arrives()
     assert log == ["setup done", "cancelled in the nursery"]
 
 
-@pytest.mark.xfail(
-    reason="core bug: when start()'s function cannot even be called, the TypeError comes out "
-    "wrapped in an ExceptionGroup (the internal non-strict nursery does not collapse "
-    "[TypeError, Cancelled] after splitting off the Cancelled)",
-    strict=True,
-)
 @pytest.mark.parametrize("kind", ["no task_status parameter", "sync function"])
 async def test_start_with_an_uncallable_function_raises_a_bare_typeerror(kind: str) -> None:
     async def no_status() -> None:
@@ -758,11 +783,39 @@ async def test_start_with_an_uncallable_function_raises_a_bare_typeerror(kind: s
             await nursery.start(fn)  # type: ignore[arg-type]
 
 
-@pytest.mark.xfail(
-    reason="core bug: start(coroutine_object) fails inside functools.partial with 'the first "
-    "argument must be callable' (no hint), and leaves the coroutine never awaited",
-    strict=True,
+@pytest.mark.parametrize(
+    ("bad", "hint"),
+    [
+        (None, "not callable"),
+        (42, "not callable"),
+        (lambda task_status=None: 1, "not an async function"),
+    ],
+    ids=["None", "an int", "a lambda"],
 )
+async def test_start_with_a_non_async_function_says_what_to_pass(bad: object, hint: str) -> None:
+    async with trio_core.open_nursery() as nursery:
+        with pytest.raises(TypeError, match=hint):
+            await nursery.start(bad)  # type: ignore[arg-type]
+        assert not nursery.child_tasks
+
+
+async def test_start_without_a_task_status_parameter_names_it() -> None:
+    async def no_status(port: int) -> None:
+        pass  # pragma: no cover
+
+    async def wrong_args(*, task_status: TaskStatus[None] = IGNORED) -> None:
+        pass  # pragma: no cover
+
+    async with trio_core.open_nursery() as nursery:
+        with pytest.raises(TypeError, match="task_status") as info:
+            await nursery.start(no_status, 80)
+        assert "TASK_STATUS_IGNORED" in str(info.value)
+        # A function that takes task_status but not these arguments: Python's own error.
+        with pytest.raises(TypeError, match="positional argument") as info:
+            await nursery.start(wrong_args, 80)
+        assert "TASK_STATUS_IGNORED" not in str(info.value)
+
+
 async def test_start_with_a_coroutine_object_is_a_helpful_typeerror() -> None:
     async def fn(task_status: TaskStatus[None] = IGNORED) -> None:
         pass  # pragma: no cover

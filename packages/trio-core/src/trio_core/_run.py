@@ -33,6 +33,7 @@ import bisect
 import contextvars
 import functools
 import heapq
+import inspect
 import itertools
 import logging
 import math
@@ -831,8 +832,9 @@ TASK_STATUS_IGNORED: Final[TaskStatus[Any]] = _TaskStatusIgnored()
 class _TaskStatus:
     __slots__ = ("_old_nursery", "_new_nursery", "_value")
 
-    def __init__(self, old_nursery: Nursery, new_nursery: Nursery) -> None:
-        self._old_nursery = old_nursery
+    def __init__(self, new_nursery: Nursery) -> None:
+        # Set by Nursery.start() once it has opened the nursery the task starts in.
+        self._old_nursery: Nursery = None  # type: ignore[assignment]
         self._new_nursery = new_nursery
         self._value: Any = _NO_STATUS
 
@@ -888,6 +890,7 @@ class Nursery(metaclass=_NoPublicConstructor):
         "_pending_starts",
         "_closed",
         "_strict",
+        "_loose_group",
         "_cancel_status",
         "cancel_scope",
     )
@@ -901,6 +904,9 @@ class Nursery(metaclass=_NoPublicConstructor):
         self._pending_starts = 0
         self._closed = False
         self._strict = strict
+        # The group a non-strict nursery made of several errors: if splitting
+        # off Cancelled leaves one error in it, that error propagates bare.
+        self._loose_group: BaseExceptionGroup[BaseException] | None = None
         assert cancel_scope._cancel_status is not None
         self._cancel_status = cancel_scope._cancel_status
         #: The :class:`CancelScope` around the nursery: cancel it to cancel all children.
@@ -973,7 +979,10 @@ class Nursery(metaclass=_NoPublicConstructor):
         try:
             if not self._strict and len(self._pending_excs) == 1:
                 return self._pending_excs[0]
-            return BaseExceptionGroup("Exceptions from Trio nursery", self._pending_excs)
+            group = BaseExceptionGroup("Exceptions from Trio nursery", self._pending_excs)
+            if not self._strict:
+                self._loose_group = group
+            return group
         finally:
             self._pending_excs = []
 
@@ -1016,17 +1025,27 @@ class Nursery(metaclass=_NoPublicConstructor):
         Raises:
             RuntimeError: if the nursery is closed, or if the task exits without
                 calling ``task_status.started()``.
+            TypeError: if ``async_fn`` is not an async function (a coroutine
+                object, a regular function, something not callable) or does
+                not accept a ``task_status`` keyword argument.  Raised at
+                once, before any task starts.
         """
         if self._closed:
             raise RuntimeError("this nursery is closed to new arrivals (its block has exited)")
+        task_status = _TaskStatus(self)
+        coro = _start_coroutine(async_fn, args, task_status)
+        spawned = False
         try:
             self._pending_starts += 1
             async with open_nursery(strict_exception_groups=False) as old_nursery:
-                task_status = _TaskStatus(old_nursery, self)
-                thunk = functools.partial(async_fn, task_status=task_status)
+                task_status._old_nursery = old_nursery
                 task = self._parent_task._runner.spawn_impl(
-                    thunk, args, old_nursery, name if name is not None else _name_of(async_fn)
+                    _given_coroutine,
+                    (coro,),
+                    old_nursery,
+                    name if name is not None else _name_of(async_fn),
                 )
+                spawned = True
                 task._eventual_parent_nursery = self
             if task_status._value is _NO_STATUS:
                 raise RuntimeError(
@@ -1034,6 +1053,8 @@ class Nursery(metaclass=_NoPublicConstructor):
                 )
             return task_status._value
         finally:
+            if not spawned:
+                coro.close()
             self._pending_starts -= 1
             self._check_nursery_closed()
 
@@ -1062,11 +1083,21 @@ class _NurseryManager:
         exc: BaseException | None,
         tb: types.TracebackType | None,
     ) -> bool:
-        assert self._nursery is not None
-        new_exc = await self._nursery._nested_child_finished(exc)
+        nursery = self._nursery
+        assert nursery is not None
+        new_exc = await nursery._nested_child_finished(exc)
         combined = self._scope._close(new_exc)
         if combined is None:
             return True
+        if (
+            nursery._loose_group is not None
+            and isinstance(combined, BaseExceptionGroup)
+            and len(combined.exceptions) == 1
+        ):
+            # Non-strict: the scope split off the Cancelled exceptions of the
+            # children it cancelled; a lone leftover error propagates bare.
+            combined = combined.exceptions[0]
+        nursery._loose_group = None
         if combined is exc:
             return False
         old_context = combined.__context__
@@ -1088,7 +1119,8 @@ def open_nursery(strict_exception_groups: bool | None = None) -> _NurseryManager
         strict_exception_groups: if True (the default, unless :func:`run` was
             told otherwise), errors always propagate wrapped in an
             :exc:`ExceptionGroup`, even a single one.  If False, a lone error
-            propagates as itself.
+            propagates as itself (also when the children it made the nursery
+            cancel raised :exc:`Cancelled`: those are dropped first).
     """
     return _NurseryManager(strict_exception_groups)
 
@@ -1298,6 +1330,59 @@ def _coroutine_or_error(async_fn: Callable[..., Any], args: tuple[Any, ...]) -> 
         f"{_name_of(async_fn)} is not an async function: it returned {coro!r} instead of a "
         f"coroutine. Pass an `async def` function.{hint}"
     )
+
+
+def _given_coroutine(coro: Coroutine[Any, Any, Any]) -> Coroutine[Any, Any, Any]:
+    # Lets spawn_impl take a coroutine that Nursery.start() already made.
+    return coro
+
+
+def _accepts_task_status(fn: object) -> bool:
+    try:
+        parameters = inspect.signature(fn).parameters.values()  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return True  # no signature to look at: assume it does
+    return any(
+        parameter.kind is inspect.Parameter.VAR_KEYWORD
+        or (
+            parameter.name == "task_status"
+            and parameter.kind is not inspect.Parameter.POSITIONAL_ONLY
+        )
+        for parameter in parameters
+    )
+
+
+def _start_coroutine(
+    async_fn: Callable[..., Awaitable[Any]], args: tuple[Any, ...], task_status: _TaskStatus
+) -> Coroutine[Any, Any, Any]:
+    """``async_fn(*args, task_status=task_status)``, or a TypeError that says what to pass."""
+    if isinstance(cast(object, async_fn), Coroutine):
+        # Close it, or Python warns that it was never awaited.
+        cast(Coroutine[Any, Any, Any], async_fn).close()
+        raise TypeError(
+            f"Nursery.start() expects an async function, got a coroutine object {async_fn!r}: "
+            "pass the function and its arguments separately, as "
+            "`await nursery.start(fn, arg)`, not `await nursery.start(fn(arg))`"
+        )
+    if not callable(async_fn):
+        raise TypeError(
+            f"Nursery.start() expects an async function that takes a task_status keyword "
+            f"argument, got {async_fn!r}, which is not callable"
+        )
+    try:
+        coro: Coroutine[Any, Any, Any] = _coroutine_or_error(
+            functools.partial(async_fn, task_status=task_status), args
+        )
+    except TypeError as exc:
+        if _accepts_task_status(async_fn):
+            raise
+        raise TypeError(
+            f"{_name_of(async_fn)} does not accept the task_status keyword argument that "
+            "Nursery.start() passes: give it a parameter "
+            "`task_status: TaskStatus[T] = TASK_STATUS_IGNORED` and call "
+            "task_status.started(value) once it is ready (or start it with start_soon)"
+        ) from exc
+    return coro
 
 
 class Runner:
