@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import trio_core
-from trio_core import lowlevel
+from trio_core import lowlevel, to_thread
 from trio_core.lowlevel import Abort, Error, Value
 from trio_core.testing import MockClock, wait_all_tasks_blocked
 
@@ -766,3 +766,82 @@ def test_callbacks_queued_by_callbacks_as_the_run_ends_still_run() -> None:
 
     trio_core.run(main)
     assert log == [0, 1, 2, 3, 4, 5]
+
+
+# ---------------------------------------------------------------- exception context
+
+
+async def test_an_error_delivered_by_reschedule_keeps_its_own_context() -> None:
+    task = lowlevel.current_task()
+    error = RuntimeError("delivered")
+    error.__context__ = OSError("where it came from")
+
+    async def waker() -> None:
+        await wait_all_tasks_blocked()
+        lowlevel.reschedule(task, Error(error))
+
+    async def park() -> None:
+        await lowlevel.wait_task_rescheduled(lambda _: Abort.FAILED)
+
+    async with trio_core.open_nursery() as nursery:
+        nursery.start_soon(waker)
+        try:
+            raise KeyError("being handled by the parked task")
+        except KeyError:
+            with pytest.raises(RuntimeError) as info:
+                await park()  # one more await level between the trap and the handler
+    assert info.value is error
+    assert isinstance(error.__context__, OSError)
+
+
+async def test_an_error_without_context_chains_where_it_lands() -> None:
+    task = lowlevel.current_task()
+    error = RuntimeError("delivered")
+
+    async def waker() -> None:
+        await wait_all_tasks_blocked()
+        lowlevel.reschedule(task, Error(error))
+
+    async with trio_core.open_nursery() as nursery:
+        nursery.start_soon(waker)
+        try:
+            raise KeyError("being handled")
+        except KeyError:
+            with pytest.raises(RuntimeError):
+                await lowlevel.wait_task_rescheduled(lambda _: Abort.FAILED)
+    assert isinstance(error.__context__, KeyError)
+
+
+async def test_cancelled_does_not_inherit_what_the_canceller_was_handling() -> None:
+    seen: list[BaseException | None] = []
+
+    async def sleeper() -> None:
+        try:
+            await trio_core.sleep_forever()
+        except trio_core.Cancelled as exc:
+            seen.append(exc.__context__)
+            raise
+
+    async with trio_core.open_nursery() as nursery:
+        nursery.start_soon(sleeper)
+        await wait_all_tasks_blocked()
+        try:
+            raise KeyError("the canceller's own business")
+        except KeyError:
+            nursery.cancel_scope.cancel()
+    assert seen == [None]
+
+
+async def test_an_error_from_a_thread_keeps_its_context() -> None:
+    def worker() -> None:
+        try:
+            raise KeyError("in the thread")
+        except KeyError:
+            raise ValueError("from the thread")
+
+    try:
+        raise IndexError("handled in the task")
+    except IndexError:
+        with pytest.raises(ValueError) as info:
+            await to_thread.run_sync(worker)
+    assert isinstance(info.value.__context__, KeyError)

@@ -73,12 +73,20 @@ class Error(Outcome[NoReturn]):
         return f"Error({self.error!r})"
 
     def unwrap(self) -> NoReturn:
-        """Raise the held exception (the outcome keeps no reference to it afterwards)."""
+        """Raise the held exception (the outcome keeps no reference to it afterwards).
+
+        An exception that already has a ``__context__`` (it was raised while
+        another was being handled) keeps it, rather than taking the one the
+        caller happens to be handling.
+        """
         error = self.error
+        context = error.__context__
         try:
             raise error
         finally:
-            del error
+            if context is not None:
+                error.__context__ = context
+            del error, context
 
     def send(self, gen: Generator[Any, Any, Any]) -> Any:
         """Throw the held exception into ``gen``."""

@@ -65,6 +65,7 @@ from ._traps import (
     GLOBAL_RUN_CONTEXT,
     Abort,
     RaiseCancelT,
+    _ErrorWithContext,
     cancel_shielded_checkpoint,
     checkpoint,
     wait_task_rescheduled,
@@ -769,7 +770,12 @@ class Task(metaclass=_NoPublicConstructor):
         if type(success) is not Abort:
             raise TrioInternalError(f"abort function must return Abort, not {success!r}")
         if success is Abort.SUCCEEDED:
-            self._runner.reschedule(self, capture(raise_cancel))
+            outcome = capture(raise_cancel)
+            if type(outcome) is Error:
+                # A fresh Cancelled/KeyboardInterrupt made here, for this task: drop
+                # what the canceller happened to be handling; it chains where it lands.
+                outcome.error.__context__ = None
+            self._runner.reschedule(self, outcome)
 
     def _attempt_delivery_of_any_pending_cancel(self) -> None:
         if self._abort_func is None or not self._cancel_status.effectively_cancelled:
@@ -1483,9 +1489,12 @@ class Runner:
             return
         if type(next_send) is not Error:
             raise TypeError(f"reschedule() needs a Value or an Error, got {next_send!r}")
+        error = next_send.error
         task._abort_func = None
         task._next_send_fn = task.coro.throw
-        task._next_send = next_send.error
+        # coro.throw() would overwrite an existing __context__ (the chain of
+        # where the error came from) with what the task is handling.
+        task._next_send = error if error.__context__ is None else _ErrorWithContext(error)
         task.custom_sleep_data = None
         self.runq.append(task)
         if "task_scheduled" in self.instruments:

@@ -85,6 +85,20 @@ def cancel_shielded_checkpoint() -> Generator[Any, Any, None]:
     yield _SHIELDED_CHECKPOINT
 
 
+class _ErrorWithContext(BaseException):
+    """What the run loop throws into a parked task to deliver an ``Error`` whose
+    exception already has a ``__context__``.
+
+    ``coro.throw(exc)`` would replace that ``__context__`` with whatever the
+    task happens to be handling; :func:`wait_task_rescheduled` unpacks this
+    and raises the exception with its own ``__context__`` intact.
+    """
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__()
+        self.error = error
+
+
 @types.coroutine
 def wait_task_rescheduled(abort_func: Callable[[RaiseCancelT], Abort]) -> Generator[Any, Any, Any]:
     """Put the current task to sleep until :func:`reschedule` is called on it.
@@ -102,4 +116,18 @@ def wait_task_rescheduled(abort_func: Callable[[RaiseCancelT], Abort]) -> Genera
     If the task is already cancelled when it parks, ``abort_func`` is called
     at once.  Not a schedule point by itself when the wait is undone that way.
     """
-    return (yield abort_func)
+    try:
+        return (yield abort_func)  # zero-cost when nothing is thrown
+    except _ErrorWithContext as carrier:
+        error = carrier.error
+    # An exception that comes in through throw() is re-chained to the exception
+    # being handled at every await it passes on the way up.  So step out of the
+    # except block, come back through send() (one shielded schedule point), and
+    # raise it here, where its own __context__ can be put back.
+    yield _SHIELDED_CHECKPOINT
+    context = error.__context__
+    try:
+        raise error
+    finally:
+        error.__context__ = context
+        del error, context
