@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import final
 
@@ -33,7 +31,8 @@ class ParkingLot:
     __slots__ = ("_parked",)
 
     def __init__(self) -> None:
-        self._parked: OrderedDict[Task, None] = OrderedDict()
+        # A dict keeps insertion order: the first key waited longest.
+        self._parked: dict[Task, None] = {}
 
     def __len__(self) -> int:
         return len(self._parked)
@@ -62,27 +61,46 @@ class ParkingLot:
 
         await wait_task_rescheduled(abort)
 
-    def _pop_several(self, count: int | float) -> Iterator[Task]:
+    def _pop_several(self, count: int | float) -> list[Task]:
         if isinstance(count, float) and count != float("inf"):
             raise ValueError(f"count must be an int or math.inf, got {count!r}")
         if count < 0:
             raise ValueError(f"count must not be negative, got {count!r}")
-        while count > 0 and self._parked:
-            task, _ = self._parked.popitem(last=False)
-            yield task
-            count -= 1
+        parked = self._parked
+        if count == 0:
+            return []
+        if count >= len(parked):
+            tasks = list(parked)
+            parked.clear()
+            return tasks
+        tasks = []
+        for task in parked:
+            tasks.append(task)
+            if len(tasks) == count:
+                break
+        for task in tasks:
+            del parked[task]
+        return tasks
 
     @enable_ki_protection
     def unpark(self, *, count: int | float = 1) -> list[Task]:
         """Wake up to ``count`` tasks, longest-waiting first; return them.  Not a checkpoint."""
-        tasks = list(self._pop_several(count))
+        tasks = self._pop_several(count)
         for task in tasks:
             task._runner._reschedule_value(task, None)
         return tasks
 
+    @enable_ki_protection
     def unpark_all(self) -> list[Task]:
-        """Wake every parked task; return them."""
-        return self.unpark(count=len(self._parked))
+        """Wake every parked task; return them.  Not a checkpoint."""
+        parked = self._parked
+        if not parked:
+            return []
+        tasks = list(parked)
+        parked.clear()
+        for task in tasks:
+            task._runner._reschedule_value(task, None)
+        return tasks
 
     @enable_ki_protection
     def repark(self, new_lot: ParkingLot, *, count: int | float = 1) -> None:

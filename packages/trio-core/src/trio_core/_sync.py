@@ -26,6 +26,7 @@ from ._run import (
     checkpoint,
     checkpoint_if_cancelled,
 )
+from ._traps import Abort, RaiseCancelT, wait_task_rescheduled
 
 __all__ = [
     "Event",
@@ -81,15 +82,17 @@ class Event:
     races of clearable events).
     """
 
-    __slots__ = ("_lot", "_flag")
+    # Waiters live in a plain dict rather than a ParkingLot: an Event is made
+    # and dropped in hot paths (one per hand-off), so it stays as light as it can.
+    __slots__ = ("_waiters", "_flag")
 
     def __init__(self) -> None:
-        self._lot = ParkingLot()
+        self._waiters: dict[Task, None] = {}
         self._flag = False
 
     def __repr__(self) -> str:
         state = "set" if self._flag else "unset"
-        return f"<trio_core.Event {state}, {len(self._lot)} waiting>"
+        return f"<trio_core.Event {state}, {len(self._waiters)} waiting>"
 
     def is_set(self) -> bool:
         """Whether the event has been set."""
@@ -100,18 +103,36 @@ class Event:
         """Set the event and wake every waiting task.  Not a checkpoint."""
         if not self._flag:
             self._flag = True
-            self._lot.unpark_all()
+            waiters = self._waiters
+            if waiters:
+                self._waiters = {}
+                for task in waiters:
+                    task._runner._reschedule_value(task, None)
 
+    @enable_ki_protection
     async def wait(self) -> None:
-        """Wait until the event is set (at once if it already is).  A checkpoint."""
+        """Wait until the event is set (at once if it already is).  A checkpoint.
+
+        Raises:
+            Cancelled: if cancelled while waiting (or already cancelled when
+                called on a set event).
+        """
         if self._flag:
             await checkpoint()
-        else:
-            await self._lot.park()
+            return
+        task = _task()
+        waiters = self._waiters
+        waiters[task] = None
+
+        def abort(_: RaiseCancelT) -> Abort:
+            del waiters[task]
+            return Abort.SUCCEEDED
+
+        await wait_task_rescheduled(abort)
 
     def statistics(self) -> EventStatistics:
         """How many tasks are waiting."""
-        return EventStatistics(tasks_waiting=len(self._lot))
+        return EventStatistics(tasks_waiting=len(self._waiters))
 
 
 # ---------------------------------------------------------------- locks
