@@ -274,6 +274,23 @@ async def test_cancelling_closes_every_socket(autojump_clock: MockClock) -> None
     assert all(sock.closed for sock in net.sockets)
 
 
+async def test_cancelled_open_raises_one_bare_cancelled(autojump_clock: MockClock) -> None:
+    # Several attempts are in flight when the cancel lands; the caller still
+    # sees a plain Cancelled (catchable with `except Cancelled`), not a group.
+    addresses = ["2001:db8::1", "192.0.2.1", "2001:db8::2"]
+    net = FakeNet(addresses, {a: (0, "hang") for a in addresses})
+    with trio_core.move_on_after(1) as scope:
+        try:
+            await connect_via(net)
+        except trio_core.Cancelled as exc:
+            caught: BaseException = exc
+            raise
+    assert scope.cancelled_caught
+    assert type(caught) is trio_core.Cancelled
+    assert len(net.sockets) == 3
+    assert all(sock.closed for sock in net.sockets)
+
+
 async def test_argument_errors() -> None:
     with pytest.raises(TypeError, match="host"):
         await open_tcp_stream(None, 80)  # type: ignore[arg-type]

@@ -153,9 +153,15 @@ async def open_tcp_stream(
                 if index + 1 < len(targets):
                     with trio_core.move_on_after(delay):
                         await failed.wait()
-    except BaseException:
+    except BaseException as exc:
         if winner is not None:
             winner.close()
+        if isinstance(exc, BaseExceptionGroup):
+            # Cancelled from outside, the attempts' nursery reports one Cancelled
+            # per task; the caller made one call, so it gets one Cancelled.
+            cancelled, rest = exc.split(trio_core.Cancelled)
+            if cancelled is not None and rest is None:
+                raise _first_leaf(cancelled) from None
         raise
     finally:
         for sock in pending:
@@ -167,6 +173,11 @@ async def open_tcp_stream(
     except BaseException:
         winner.close()
         raise
+
+
+def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    first = group.exceptions[0]
+    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 async def open_unix_socket(
