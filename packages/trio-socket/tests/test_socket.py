@@ -6,6 +6,7 @@ import errno
 import os
 import socket as stdlib_socket
 import tempfile
+import threading
 from typing import Any
 
 import pytest
@@ -222,6 +223,41 @@ async def test_getaddrinfo_numeric_without_a_thread_and_errors() -> None:
     assert result[0][4] == ("127.0.0.1", 80)
     with pytest.raises(ValueError, match="internationalized"):
         await tsocket.getaddrinfo("a..b\u0301\u0301.example", 80)
+
+
+def test_so_reuseaddr_is_not_offered_on_windows() -> None:
+    from trio_socket._stdlib_names import reexported_names
+
+    assert "SO_REUSEADDR" in reexported_names(stdlib_socket, platform="linux")
+    assert "SO_REUSEADDR" not in reexported_names(stdlib_socket, platform="win32")
+
+
+async def test_cancelled_lookup_returns_at_once_and_abandons_the_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    release = threading.Event()
+    finished = threading.Event()
+
+    real_getaddrinfo = stdlib_socket.getaddrinfo
+
+    def stuck_getaddrinfo(*args: Any) -> Any:
+        if args[-1] & stdlib_socket.AI_NUMERICHOST:
+            return real_getaddrinfo(*args)  # the quick numeric probe: not stuck
+        release.wait(10)
+        finished.set()
+        return []
+
+    monkeypatch.setattr(stdlib_socket, "getaddrinfo", stuck_getaddrinfo)
+    try:
+        with trio_core.move_on_after(0.05) as scope:
+            await tsocket.getaddrinfo("lookup.example", 80)
+        assert scope.cancelled_caught
+        assert not finished.is_set(), "the lookup returned only after the thread finished"
+    finally:
+        release.set()
+    # The abandoned thread finishes on its own; its result is dropped.
+    await trio_core.to_thread.run_sync(finished.wait, 10)
+    assert finished.is_set()
 
 
 # ---------------------------------------------------------------- TCP, UDP, Unix

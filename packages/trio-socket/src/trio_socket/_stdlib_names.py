@@ -9,6 +9,7 @@ about them; it was generated on Linux.
 from __future__ import annotations
 
 import socket as _stdlib_socket
+import sys
 import types as _types
 from typing import TYPE_CHECKING
 
@@ -48,11 +49,20 @@ REPLACED = frozenset(
 )
 
 
-def reexported_names(module: _types.ModuleType = _stdlib_socket) -> list[str]:
+#: On Windows SO_REUSEADDR lets another process steal a bound port, so it is
+#: not offered there (SO_EXCLUSIVEADDRUSE is what Windows programs want).
+WINDOWS_EXCLUDED = frozenset({"SO_REUSEADDR"})
+
+
+def reexported_names(
+    module: _types.ModuleType = _stdlib_socket, platform: str = sys.platform
+) -> list[str]:
     """The names of ``module`` (the stdlib ``socket``) that trio_socket re-exports."""
     names = []
     for name in dir(module):
         if name.startswith("_") or name in EXCLUDED or name in REPLACED:
+            continue
+        if platform == "win32" and name in WINDOWS_EXCLUDED:
             continue
         if isinstance(getattr(module, name), _types.ModuleType):
             continue
