@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import io
 import os
 import socket as stdlib_socket
 import tempfile
@@ -508,3 +509,145 @@ async def test_accept_returns_trio_socket_and_is_cancellable() -> None:
         with trio_core.move_on_after(0.01) as scope:
             await listener.accept()
         assert scope.cancelled_caught
+
+
+# ---------------------------------------------------------------- the rest of the surface
+
+
+async def test_hooks_and_hosts_of_the_wrong_type_are_typeerrors() -> None:
+    with pytest.raises(TypeError, match="HostnameResolver"):
+        tsocket.set_custom_hostname_resolver("8.8.8.8")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="SocketFactory"):
+        tsocket.set_custom_socket_factory(object())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="host must be"):
+        await tsocket.getaddrinfo(1234, 80)  # type: ignore[arg-type]
+
+
+async def test_system_lookups_run_in_a_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    # "localhost" comes from the hosts file: no network needed.
+    infos = await tsocket.getaddrinfo("localhost", 80, tsocket.AF_INET, tsocket.SOCK_STREAM)
+    assert ("127.0.0.1", 80) in [info[4] for info in infos]
+    host, port = await tsocket.getnameinfo(
+        ("127.0.0.1", 80), tsocket.NI_NUMERICHOST | tsocket.NI_NUMERICSERV
+    )
+    assert (host, port) == ("127.0.0.1", "80")
+    monkeypatch.setattr(stdlib_socket, "getfqdn", lambda name="": f"fqdn-of-{name}")
+    assert await tsocket.getfqdn("box") == "fqdn-of-box"
+
+
+def test_sockets_work_outside_a_run() -> None:
+    # Made and closed with no run active: nothing to wake, nothing to fail.
+    sock = tsocket.socket()
+    assert sock.proto in (0, stdlib_socket.IPPROTO_TCP)
+    sock.close()
+    sock.close()  # idempotent
+
+
+async def test_plain_socket_methods_delegate() -> None:
+    a, b = tsocket.socketpair()
+    with a, b:
+        assert a.getsockopt(tsocket.SOL_SOCKET, tsocket.SO_TYPE) == tsocket.SOCK_STREAM
+        raw = a.getsockopt(tsocket.SOL_SOCKET, tsocket.SO_TYPE, 4)
+        assert isinstance(raw, bytes) and len(raw) == 4
+        a.setsockopt(tsocket.SOL_SOCKET, tsocket.SO_KEEPALIVE, 1)
+        assert a.getsockopt(tsocket.SOL_SOCKET, tsocket.SO_KEEPALIVE) == 1
+        assert a.getpeername() == b.getsockname()
+        assert "trio_socket.SocketType" in repr(a)
+        assert a.family == tsocket.AF_UNIX and a.type == tsocket.SOCK_STREAM
+        assert "send" not in dir(a) and "recv" in dir(a)
+        with pytest.raises(AttributeError, match="sendall"):
+            a.send(b"x")
+        with pytest.raises(AttributeError):
+            a.no_such_attribute  # noqa: B018
+        c = b.dup()
+        with c:
+            await a.sendall(b"via dup")
+            assert await c.recv(100) == b"via dup"
+    d, e = tsocket.socketpair()
+    with e:
+        fd = d.detach()
+        try:
+            assert d.fileno() == -1
+            f = tsocket.fromfd(fd, tsocket.AF_UNIX, tsocket.SOCK_STREAM)
+            with f:
+                await f.sendall(b"via fromfd")
+                assert await e.recv(100) == b"via fromfd"
+        finally:
+            os.close(fd)
+
+
+async def test_address_shapes_and_special_hosts() -> None:
+    with tsocket.socket(tsocket.AF_INET, tsocket.SOCK_DGRAM) as sock:
+        with pytest.raises(TypeError, match=r"\(host, port\) tuple"):
+            sock.bind("127.0.0.1:0")
+        with pytest.raises(ValueError, match=r"\(host, port\) tuple"):
+            await sock.resolve_remote_address("127.0.0.1")
+        with pytest.raises(ValueError, match="port must be an int"):
+            await sock.resolve_remote_address(("127.0.0.1", "80"))
+        with pytest.raises(stdlib_socket.gaierror, match="resolving"):
+            await sock.resolve_remote_address(("no such host.invalid", 80))
+        sock.bind(("", 0))  # the wildcard needs no resolving
+        assert await sock.resolve_local_address(("", 80)) == ("0.0.0.0", 80)
+        assert await sock.resolve_remote_address((None, 80)) == ("127.0.0.1", 80)
+    with tsocket.socket(tsocket.AF_UNIX) as unix:
+        # Unix paths are never resolved; still a checkpoint.
+        with assert_checkpoints():
+            assert await unix.resolve_remote_address("/some/path") == "/some/path"
+
+
+async def test_sendmsg_and_recvmsg_into() -> None:
+    a, b = tsocket.socketpair(tsocket.AF_UNIX, tsocket.SOCK_DGRAM)
+    with a, b:
+        assert await a.sendmsg([b"one ", b"message"]) == 11
+        first, second = bytearray(4), bytearray(20)
+        nbytes, _, _, _ = await b.recvmsg_into([first, second])
+        assert nbytes == 11 and bytes(first) + bytes(second[:7]) == b"one message"
+
+
+async def test_sendfile_falls_back_without_a_file_descriptor() -> None:
+    a, b = tsocket.socketpair()
+    with a, b:
+        content = os.urandom(150_000)
+        source = io.BytesIO(content)
+
+        async def reader(out: bytearray) -> None:
+            while len(out) < 100_000:
+                out += await b.recv(65536)
+
+        out = bytearray()
+        async with trio_core.open_nursery() as nursery:
+            nursery.start_soon(reader, out)
+            assert await a.sendfile(source, offset=10, count=100_000) == 100_000
+        assert bytes(out) == content[10:100_010]
+        assert source.tell() == 100_010
+
+
+@pytest.mark.parametrize("kind", ["fd", "no-fd"])
+async def test_sendfile_cancelled_midway_reports_partial_result(kind: str) -> None:
+    a, b = tsocket.socketpair()
+    with a, b, tempfile.TemporaryFile() as file:
+        content = os.urandom(4 * 1024 * 1024)  # far more than the socket buffers hold
+        file.write(content)
+        file.flush()
+        source: Any = file if kind == "fd" else io.BytesIO(content)
+        with trio_core.CancelScope() as scope:
+
+            async def cancel_when_stuck() -> None:
+                await wait_all_tasks_blocked()
+                scope.cancel()
+
+            async with trio_core.open_nursery() as nursery:
+                nursery.start_soon(cancel_when_stuck)
+                try:
+                    await a.sendfile(source)
+                except trio_core.Cancelled as exc:
+                    sent = getattr(exc, "partial_result").bytes_sent  # noqa: B009
+                    raise
+        assert scope.cancelled_caught
+        assert 0 < sent < len(content)
+        assert source.tell() == sent
+        a.shutdown(tsocket.SHUT_WR)
+        received = bytearray()
+        while chunk := await b.recv(1 << 20):
+            received += chunk
+        assert bytes(received) == content[:sent]
