@@ -154,12 +154,6 @@ async def test_cancel_scope_setters_refuse_bad_values_and_the_scope_keeps_workin
     assert scope.cancelled_caught
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: CancelScope(shield=...) and move_on_after(..., shield=...) coerce any value "
-    "with bool(), so shield='no' makes a shielded scope, while the shield setter refuses "
-    "non-bools with TypeError",
-)
 @pytest.mark.parametrize("shield", ["no", 1, None])
 async def test_cancel_scope_constructor_refuses_a_non_bool_shield(shield: object) -> None:
     with pytest.raises(TypeError, match="shield"):
@@ -168,12 +162,6 @@ async def test_cancel_scope_constructor_refuses_a_non_bool_shield(shield: object
         trio.move_on_after(1, shield=shield)  # type: ignore[arg-type]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an int too large for a float (10**400 seconds) escapes _check_time as "
-    "OverflowError('int too large to convert to float'), which names no argument; it "
-    "should mean 'never' (math.inf) or be a ValueError naming the timeout",
-)
 @pytest.mark.parametrize("api", ["sleep", "move_on_after", "fail_at", "CancelScope"])
 async def test_huge_int_durations_are_never_or_a_clear_error(api: str) -> None:
     huge = 10**400
@@ -436,12 +424,6 @@ async def test_condition_notify_refuses_negative_and_fractional_counts(n: float)
         cond.notify(1)  # still fine
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Condition.notify(n) with a non-number n fails deep in ParkingLot._pop_several "
-    "with \"'<' not supported between instances of 'str' and 'int'\" instead of a TypeError "
-    "naming n",
-)
 @pytest.mark.parametrize("n", ["1", None, [1]])
 async def test_condition_notify_refuses_a_non_number_count(n: object) -> None:
     cond = trio.Condition()
@@ -646,12 +628,6 @@ async def test_to_thread_refuses_non_callables(fn: object) -> None:
     assert await trio.to_thread.run_sync(lambda: 3, limiter=limiter) == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: to_thread.run_sync(coroutine_object) fails in the worker thread with "
-    "\"'coroutine' object is not callable\" (no hint to pass the function, unlike "
-    "Nursery.start_soon), and leaves the coroutine to the caller",
-)
 async def test_to_thread_refuses_a_coroutine_object_with_a_hint() -> None:
     coro = _async_for_thread()
     try:
@@ -662,12 +638,6 @@ async def test_to_thread_refuses_a_coroutine_object_with_a_hint() -> None:
         coro.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: to_thread.run_sync(limiter=<not a CapacityLimiter>) raises AttributeError "
-    "(\"'int' object has no attribute 'acquire_on_behalf_of'\") instead of a TypeError "
-    "naming the limiter argument",
-)
 @pytest.mark.parametrize("limiter", [3, "x", object(), "semaphore"])
 async def test_to_thread_refuses_a_bad_limiter(limiter: object) -> None:
     if limiter == "semaphore":

@@ -62,6 +62,8 @@ class ParkingLot:
         await wait_task_rescheduled(abort)
 
     def _pop_several(self, count: int | float) -> list[Task]:
+        if not isinstance(count, (int, float)) or isinstance(count, bool):
+            raise TypeError(f"count must be an int or math.inf, got {count!r}")
         if isinstance(count, float) and count != float("inf"):
             raise ValueError(f"count must be an int or math.inf, got {count!r}")
         if count < 0:

@@ -143,7 +143,11 @@ def _task() -> Task:
 def _check_time(value: object, what: str) -> float:
     """``value`` as a float, or a TypeError/ValueError that names ``what`` and the fix."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            # An int beyond float range: as good as infinitely far away.
+            number = _inf if value > 0 else -_inf
     else:
         raise TypeError(f"{what} must be a number of seconds (an int or a float), got {value!r}")
     if number != number:
@@ -332,7 +336,9 @@ class CancelScope:
         self._has_been_entered = False
         self._deadline = deadline
         self._relative_deadline = relative_deadline if relative_deadline != _inf else _NO_RELATIVE
-        self._shield = bool(shield)
+        if not isinstance(shield, bool):
+            raise TypeError(f"shield must be a bool, got {shield!r}")
+        self._shield = shield
         self._cancel_called = False
         self._deadline_seq = 0
         self._runner: Runner | None = None

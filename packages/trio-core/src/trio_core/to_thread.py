@@ -91,6 +91,13 @@ def _refuse_async(fn: object, what: str, instead: str) -> None:
         raise TypeError(
             f"{what} runs regular (blocking) functions, but {fn!r} is an async function: {instead}"
         )
+    if inspect.iscoroutine(fn):
+        raise TypeError(
+            f"{what} runs regular (blocking) functions, but got a coroutine object {fn!r}: "
+            f"{instead} (`await fn(...)`, not `{what.rstrip('()')}(fn(...))`)"
+        )
+    if not callable(fn):
+        raise TypeError(f"{what} needs a function to call, but {fn!r} is not callable")
 
 
 async def run_sync(
@@ -131,7 +138,9 @@ async def run_sync(
         What ``sync_fn`` returned.
 
     Raises:
-        TypeError: if ``sync_fn`` is an async function, or returned a coroutine.
+        TypeError: if ``sync_fn`` is an async function, a coroutine object or
+            not callable, if it returned a coroutine, or if ``limiter`` is not a
+            capacity limiter.
         Cancelled: if cancelled while waiting for a limiter token, or while the
             thread runs with ``abandon_on_cancel=True``.
         Whatever ``sync_fn`` raised.
@@ -139,6 +148,13 @@ async def run_sync(
     _refuse_async(sync_fn, "to_thread.run_sync()", "await it directly instead")
     if limiter is None:
         limiter = current_default_thread_limiter()
+    elif not (
+        hasattr(limiter, "acquire_on_behalf_of") and hasattr(limiter, "release_on_behalf_of")
+    ):
+        raise TypeError(
+            f"limiter must be a CapacityLimiter (or an object with acquire_on_behalf_of and "
+            f"release_on_behalf_of), got {limiter!r}"
+        )
     await checkpoint_if_cancelled()
     task = current_task()
     token = current_trio_token()
