@@ -6,8 +6,9 @@ to_thread -- and checks that the call fails with the documented exception
 type, that the message names the problem, and that the object involved is
 still usable afterwards where the docs say so.
 
-Library bugs found this way are kept as ``xfail(strict=True)`` tests with
-the bug in their reason.
+The library bugs these tests found were fixed; a new one found here is
+kept as an ``xfail(strict=True)`` test, with the bug in its reason, until
+it is fixed.
 """
 
 from __future__ import annotations

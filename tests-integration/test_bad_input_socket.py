@@ -5,8 +5,9 @@ ports, closed sockets, and every kind of bytes-like (and non-bytes-like) to
 ``sendall``.  Each must fail with the documented exception, whose message
 names the problem, and leave the socket usable where it is not closed.
 
-Library bugs found this way are kept as ``xfail(strict=True)`` tests with
-the bug in their reason.
+The library bugs these tests found were fixed; a new one found here is
+kept as an ``xfail(strict=True)`` test, with the bug in its reason, until
+it is fixed.
 """
 
 from __future__ import annotations
@@ -167,15 +168,6 @@ async def test_ports_above_65535_are_refused_naming_the_port(port: int, method: 
         sock.bind(("127.0.0.1", 0))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: SocketType._check_numeric hands the port to getaddrinfo: a port of -1 or "
-    "2**31 or an unknown service name makes it blame the *host* ('127.0.0.1' is not a "
-    "numeric address); 2**64 is OverflowError('Python int too large to convert to C long'); "
-    "a str port ('80', 'http') passes and fails in the stdlib with \"'str' object cannot be "
-    'interpreted as an integer"; a float or bool port escapes as a raw '
-    "OSError('Int or String expected')",
-)
 @pytest.mark.parametrize("port", [-1, 2**31, 2**64, "notaport", "80", "http", 80.0, True])
 @pytest.mark.parametrize("method", ["bind", "connect"])
 async def test_bad_ports_are_a_clear_error_naming_the_port(port: object, method: str) -> None:
@@ -189,12 +181,6 @@ async def test_bad_ports_are_a_clear_error_naming_the_port(port: object, method:
         assert "port" in text and "is not one" not in text, text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: resolve_remote_address/resolve_local_address check only that the port is an "
-    "int: 70000 comes back silently as port 4464 (getaddrinfo wraps it modulo 65536) and -1 "
-    "as socket.gaierror 'Servname not supported'; both should be a ValueError naming the port",
-)
 @pytest.mark.parametrize("port", [70000, 65536, -1])
 @pytest.mark.parametrize("local", [True, False])
 async def test_resolve_refuses_ports_outside_0_to_65535(port: int, local: bool) -> None:
@@ -232,11 +218,6 @@ async def test_closed_sockets_raise_ebadf_like_the_standard_library(operation: s
     assert info.value.errno == errno.EBADF
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: SocketType.sendall(b'') on a closed socket returns silently (its loop never "
-    "calls send), where the standard library and every other method raise OSError(EBADF)",
-)
 async def test_sendall_of_nothing_on_a_closed_socket_is_ebadf() -> None:
     sock = tsocket.socket()
     sock.close()

@@ -595,6 +595,45 @@ async def test_address_shapes_and_special_hosts() -> None:
             assert await unix.resolve_remote_address("/some/path") == "/some/path"
 
 
+async def test_ports_are_checked_before_they_reach_getaddrinfo() -> None:
+    with tsocket.socket() as sock:
+        # getaddrinfo would wrap 70000 to 4464 and blame the host for -1.
+        for port in (70000, -1):
+            with pytest.raises(ValueError, match=f"port must be 0-65535, got {port}"):
+                await sock.resolve_remote_address(("127.0.0.1", port))
+            with pytest.raises(ValueError, match="port must be 0-65535"):
+                sock.bind(("127.0.0.1", port))
+            with pytest.raises(ValueError, match="port must be 0-65535"):
+                await sock.connect(("127.0.0.1", port))
+        for bad in ("http", 80.0, True):
+            with pytest.raises(TypeError, match=r"port must be an int.*getservbyname"):
+                sock.bind(("127.0.0.1", bad))
+        sock.bind(("127.0.0.1", 0))  # still usable
+
+
+async def test_sendall_of_nothing_still_reports_a_closed_socket() -> None:
+    sock = tsocket.socket()
+    sock.close()
+    with pytest.raises(OSError) as info:
+        await sock.sendall(b"")
+    assert info.value.errno == errno.EBADF
+    a, b = tsocket.socketpair()
+    with a, b:
+        with assert_checkpoints():
+            await a.sendall(b"")  # a connected socket: nothing to do, still a checkpoint
+
+
+async def test_recv_with_a_hugely_negative_size_is_a_value_error() -> None:
+    a, b = tsocket.socketpair()
+    with a, b:
+        await a.sendall(b"x")
+        with pytest.raises(ValueError, match="negative buffersize"):
+            await b.recv(-(2**70))
+        with pytest.raises(OverflowError):
+            await b.recv(2**70)  # as the standard library says
+        assert await b.recv(1) == b"x"
+
+
 async def test_sendmsg_and_recvmsg_into() -> None:
     a, b = tsocket.socketpair(tsocket.AF_UNIX, tsocket.SOCK_DGRAM)
     with a, b:

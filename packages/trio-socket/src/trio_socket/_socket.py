@@ -309,6 +309,22 @@ def fromfd(fd: SupportsIndex, family: int, type: int, proto: int = 0) -> SocketT
 # ---------------------------------------------------------------- the socket type
 
 
+def _check_port(address: tuple[Any, ...], where: str, not_int: type[Exception]) -> None:
+    """Refuse a port that is not an int from 0 to 65535, naming it.
+
+    Without this, the port reaches ``getaddrinfo``, which wraps large ports
+    modulo 65536, takes service names, or blames the host for a bad port.
+    """
+    port = address[1]
+    if not isinstance(port, int) or isinstance(port, bool):
+        raise not_int(
+            f"port must be an int, got {port!r} in {address!r} ({where}); "
+            f"look service names up with socket.getservbyname() first"
+        )
+    if not 0 <= port <= 65535:
+        raise ValueError(f"port must be 0-65535, got {port} in {address!r} ({where})")
+
+
 def _unsupported(name: str, why: str) -> Callable[..., NoReturn]:
     def method(self: SocketType, *args: object, **kwargs: object) -> NoReturn:
         raise AttributeError(f"trio sockets do not support {name}(): {why}")
@@ -482,6 +498,7 @@ class SocketType:
             raise TypeError(
                 f"{method}() on an IP socket needs a (host, port) tuple, got {address!r}"
             )
+        _check_port(address, f"{method}()", TypeError)
         host = address[0]
         if host in ("", "<broadcast>") or (host is None and method == "bind"):
             return
@@ -504,9 +521,8 @@ class SocketType:
             raise ValueError(
                 f"an address for an IP socket is a (host, port) tuple, got {address!r}"
             )
+        _check_port(address, "resolving an address", ValueError)
         host, port = address[0], address[1]
-        if not isinstance(port, int) or isinstance(port, bool):
-            raise ValueError(f"port must be an int, got {port!r} in {address!r}")
         flags = 0
         if local:
             flags |= _stdlib_socket.AI_PASSIVE
@@ -536,7 +552,8 @@ class SocketType:
 
         Raises:
             socket.gaierror: if the host cannot be resolved (the message names it).
-            ValueError: if ``address`` is malformed.
+            ValueError: if ``address`` is malformed or its port is not an int
+                from 0 to 65535.
         """
         return await self._resolve(address, local=True)
 
@@ -549,7 +566,8 @@ class SocketType:
 
         Raises:
             socket.gaierror: if the host cannot be resolved (the message names it).
-            ValueError: if ``address`` is malformed.
+            ValueError: if ``address`` is malformed or its port is not an int
+                from 0 to 65535.
         """
         return await self._resolve(address, local=False)
 
@@ -557,7 +575,8 @@ class SocketType:
         """Bind to ``address``, which must be numeric (see :meth:`resolve_local_address`).
 
         Raises:
-            ValueError: if the address holds a hostname.
+            ValueError: if the address holds a hostname, or a port outside 0-65535.
+            TypeError: if the port is not an int.
         """
         self._check_numeric(address, "bind", "resolve_local_address")
         self._sock.bind(address)
@@ -591,7 +610,8 @@ class SocketType:
         raised: throw the socket away and make a new one.
 
         Raises:
-            ValueError: if the address holds a hostname.
+            ValueError: if the address holds a hostname, or a port outside 0-65535.
+            TypeError: if the port is not an int.
             OSError: if the connection fails (the message names the address).
         """
         self._check_numeric(address, "connect", "resolve_remote_address")
@@ -626,6 +646,11 @@ class SocketType:
             data = sock.recv(bufsize, flags)
         except BlockingIOError:
             pass
+        except OverflowError:
+            if isinstance(bufsize, int) and bufsize < 0:
+                # The standard library says this for small negative sizes only.
+                raise ValueError(f"negative buffersize in recv: {bufsize}") from None
+            raise
         else:
             await cancel_shielded_checkpoint()
             return data
@@ -669,7 +694,8 @@ class SocketType:
         A checkpoint.
 
         Raises:
-            ValueError: if the address holds a hostname.
+            ValueError: if the address holds a hostname, or a port outside 0-65535.
+            TypeError: if the port is not an int.
         """
         if address is None:
             flags, address = 0, flags_or_address
@@ -688,7 +714,8 @@ class SocketType:
         """Like :meth:`socket.socket.sendmsg`, with a numeric ``address``.  A checkpoint.
 
         Raises:
-            ValueError: if the address holds a hostname.
+            ValueError: if the address holds a hostname, or a port outside 0-65535.
+            TypeError: if the port is not an int.
         """
         buffers = list(buffers)
         ancdata = list(ancdata)
@@ -716,12 +743,17 @@ class SocketType:
             await checkpoint_if_cancelled()
             sock = self._sock
             waited = False
-            while sent < total:
+            while True:
+                # At least one send, even of nothing, so that sendall(b"") on a
+                # closed or unconnected socket fails as the standard library's does.
                 try:
                     sent += sock.send(view[sent:] if sent else view, flags)
                 except BlockingIOError:
                     waited = True
                     await wait_writable(sock)
+                    continue
+                if sent >= total:
+                    break
             if not waited:
                 await cancel_shielded_checkpoint()
         except BaseException as exc:
