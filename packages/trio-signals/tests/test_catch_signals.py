@@ -462,6 +462,8 @@ async def test_an_unread_sigint_becomes_keyboardinterrupt_on_exit() -> None:
         (set(), ValueError, "at least one signal"),
         (USR1, TypeError, "collection of signal numbers"),
         ("SIGUSR1", TypeError, "collection of signal numbers"),
+        (None, TypeError, "collection of signal numbers"),
+        (object(), TypeError, "collection of signal numbers"),
         ({"SIGUSR1"}, TypeError, "must be ints"),
         ({True}, TypeError, "must be ints"),
         ([1.0], TypeError, "must be ints"),

@@ -106,11 +106,16 @@ def _name(signum: int) -> str:
 
 
 def _validate(signals: Iterable[int]) -> list[int]:
+    not_a_collection = TypeError(
+        "catch_signals() takes a collection of signal numbers, like {signal.SIGHUP}, "
+        f"not {signals!r}"
+    )
     if isinstance(signals, (int, str, bytes)):
-        raise TypeError(
-            "catch_signals() takes a collection of signal numbers, like {signal.SIGHUP}, "
-            f"not {signals!r}"
-        )
+        raise not_a_collection
+    try:
+        signals = list(signals)
+    except TypeError:
+        raise not_a_collection from None
     valid = signal.valid_signals()
     checked: list[int] = []
     for signum in signals:
