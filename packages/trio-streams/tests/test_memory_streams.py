@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import array
+
 import pytest
 
 import trio_core
@@ -171,3 +173,92 @@ async def test_lockstep_sendall_waits_for_the_receiver() -> None:
     send.forceful_close()
     assert await recv.recv(1) == b""
     recv.forceful_close()
+
+
+def _bytes_likes(payload: bytes) -> list[tuple[object, bytes]]:
+    """Bytes-likes of every shape, and the bytes each stands for."""
+    ints = array.array("i", [1, -2, 3])
+    return [
+        (bytearray(payload), payload),
+        (memoryview(payload)[1:], payload[1:]),
+        (memoryview(payload)[::2], payload[::2]),  # non-contiguous
+        (memoryview(payload)[::-1], payload[::-1]),  # negative stride
+        (memoryview(payload[:8]).cast("B", (2, 4)), payload[:8]),  # 2-d
+        (ints, ints.tobytes()),  # items of 4 bytes
+    ]
+
+
+NOT_BYTES_LIKES = [5, [1, 2], "x", None, object()]
+
+
+async def test_memory_sendall_takes_every_bytes_like_and_nothing_else() -> None:
+    payload = bytes(range(40))
+    for make in (memory_stream_one_way_pair, lockstep_stream_one_way_pair):
+        send, recv = make()
+        async with send, recv, trio_core.open_nursery() as nursery:
+            for data, expected in _bytes_likes(payload):
+                nursery.start_soon(send.sendall, data)
+                got = b""
+                while len(got) < len(expected):
+                    got += await recv.recv(100)
+                assert got == expected
+                await wait_all_tasks_blocked()  # the lockstep sender is done
+            for bad in NOT_BYTES_LIKES:
+                # Refused before anything happens; the stream goes on.
+                with pytest.raises(TypeError, match=f"bytes-like.*{type(bad).__name__}"):
+                    await send.sendall(bad)  # type: ignore[arg-type]
+            nursery.start_soon(send.sendall, b"ok")
+            assert await recv.recv(10) == b"ok"
+
+
+async def test_memory_send_stream_sendall_refuses_what_is_not_bytes() -> None:
+    stream = MemorySendStream()
+    with pytest.raises(TypeError, match=r"bytes-like.*encode"):
+        await stream.sendall("text")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"MemorySendStream\.sendall needs a bytes-like.*int"):
+        await stream.sendall(5)  # type: ignore[arg-type]
+    with pytest.raises(trio_core.WouldBlock):
+        stream.get_data_nowait()  # nothing was sent (bytes(5) would be 5 zero bytes)
+    await stream.sendall(memoryview(b"abcdef")[::-2])
+    assert stream.get_data_nowait() == b"fdb"
+    recv = MemoryRecvStream()
+    with pytest.raises(TypeError, match="put_data needs a bytes-like"):
+        recv.put_data([1, 2])  # type: ignore[arg-type]
+    recv.put_data(memoryview(b"abcdef")[::2])
+    assert await recv.recv(10) == b"ace"
+
+
+class _Index:
+    """Not an int, but usable as one (like numpy.int64)."""
+
+    def __index__(self) -> int:
+        return 2
+
+
+@pytest.mark.parametrize("bad", ["10", 1.5, float("nan"), None, True, b"1"])
+async def test_memory_recv_refuses_max_bytes_that_is_not_an_int(bad: object) -> None:
+    for make in (memory_stream_one_way_pair, lockstep_stream_one_way_pair):
+        send, recv = make()
+        async with send, recv, trio_core.open_nursery() as nursery:
+            nursery.start_soon(send.sendall, b"hello")
+            await wait_all_tasks_blocked()
+            with pytest.raises(TypeError, match=r"max_bytes must be an int of at least 1, got"):
+                await recv.recv(bad)  # type: ignore[arg-type]
+            with pytest.raises(ValueError, match="max_bytes must be at least 1"):
+                await recv.recv(0)
+            # Nothing was consumed; an __index__ object is an int.
+            assert await recv.recv(_Index()) == b"he"  # type: ignore[arg-type]
+            assert await recv.recv(10) == b"llo"
+
+
+async def test_memory_get_data_takes_none_but_no_other_non_int() -> None:
+    stream = MemorySendStream()
+    await stream.sendall(b"abc")
+    with pytest.raises(TypeError, match="max_bytes must be an int of at least 1, or None"):
+        stream.get_data_nowait(1.5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="max_bytes"):
+        await stream.get_data("1")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="at least 1"):
+        stream.get_data_nowait(-1)
+    assert stream.get_data_nowait(1) == b"a"
+    assert await stream.get_data(None) == b"bc"

@@ -212,6 +212,21 @@ async def test_cancelled_sendall_before_any_byte_keeps_the_stream() -> None:
         assert await b.recv(100) == b"fine"
 
 
+@pytest.mark.parametrize("bad", ["10", 1.5, float("nan"), None, True])
+async def test_recv_refuses_max_bytes_that_is_not_an_int(bad: object) -> None:
+    a, b = await tcp_pair()
+    async with a, b:
+        await a.sendall(b"hello")
+        with pytest.raises(TypeError, match=r"max_bytes must be an int of at least 1, got"):
+            await b.recv(bad)  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="max_bytes must be at least 1"):
+            await b.recv(0)
+        got = b""
+        while len(got) < 5:  # nothing was consumed by the refused calls
+            got += await b.recv(5 - len(got))
+        assert got == b"hello"
+
+
 async def test_listener_requires_listening_socket_and_closes() -> None:
     sock = trio_socket.socket()
     sock.bind(("127.0.0.1", 0))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import array
 import itertools
 import ssl
 from collections.abc import Awaitable, Callable, Iterator
@@ -369,6 +370,67 @@ async def test_large_sendall_and_small_recv(
         while len(got) < len(payload):
             got += await server.recv(70_000)
         assert got == payload
+
+
+async def test_sendall_takes_non_contiguous_and_other_bytes_likes(
+    client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext
+) -> None:
+    """SSLObject.write needs a contiguous buffer: sendall copies what is not
+    (it used to raise BufferError there, breaking the stream)."""
+    client, server = ssl_pair(client_ctx, server_ctx)
+    big = bytes(range(256)) * 2400  # a strided view of it is > one encryption slice
+    ints = array.array("i", range(100))
+    cases: list[tuple[object, bytes]] = [
+        (memoryview(big)[::2], big[::2]),
+        (memoryview(big[:1000])[::-1], big[:1000][::-1]),
+        (memoryview(big[:1000]).cast("H")[::3], memoryview(big[:1000]).cast("H")[::3].tobytes()),
+        (memoryview(big[:64]).cast("B", (8, 8)), big[:64]),
+        (ints, ints.tobytes()),
+    ]
+    async with client, server:
+        for data, expected in cases:
+            await exchange_as(client, server, data, expected)
+        await exchange(client, server, b"and the stream goes on")
+
+
+async def exchange_as(a: Stream, b: Stream, data: object, expected: bytes) -> None:
+    async with trio_core.open_nursery() as nursery:
+        nursery.start_soon(a.sendall, data)
+        got = bytearray()
+        while len(got) < len(expected):
+            got += await b.recv(len(expected) - len(got))
+    assert got == expected
+
+
+async def test_bad_arguments_are_refused_before_anything_happens(
+    client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext
+) -> None:
+    client, server = ssl_pair(client_ctx, server_ctx)
+    async with client, server:
+        # Refused at once: no handshake is attempted (the server is not even
+        # running, so one would wait forever).
+        with trio_core.fail_after(5):
+            for bad in ["text", 5, [1, 2], None]:
+                with pytest.raises(TypeError, match=r"SSLStream\.sendall needs a bytes-like"):
+                    await client.sendall(bad)  # type: ignore[arg-type]
+            for bad_size in ["10", 1.5, float("nan"), None, True]:
+                with pytest.raises(TypeError, match="max_bytes must be an int of at least 1"):
+                    await client.recv(bad_size)  # type: ignore[arg-type]
+            with pytest.raises(ValueError, match="max_bytes must be at least 1"):
+                await client.recv(0)
+        await exchange(client, server, b"hello")
+        await exchange(server, client, b"back")
+        # After the handshake too, and nothing is consumed.
+        await client.sendall(b"kept")
+        with pytest.raises(TypeError, match="max_bytes"):
+            await server.recv(2.0)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="bytes-like"):
+            await client.sendall("more")  # type: ignore[arg-type]
+        await client.sendall(b"!")
+        got = b""
+        while len(got) < 5:
+            got += await server.recv(5 - len(got))
+        assert got == b"kept!"
 
 
 async def test_ssl_over_ssl(client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext) -> None:

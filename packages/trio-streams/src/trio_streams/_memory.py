@@ -13,6 +13,7 @@ from trio_core.lowlevel import (
     checkpoint_if_cancelled,
 )
 
+from ._arguments import byte_view, check_max_bytes
 from ._exceptions import BrokenStreamError
 from ._stapled import StapledStream
 from .abc import RecvStream, SendStream
@@ -29,15 +30,6 @@ __all__ = [
 
 AsyncHook = Callable[[], Awaitable[object]]
 SyncHook = Callable[[], object]
-
-
-def _check_max_bytes(max_bytes: int | None, *, allow_none: bool) -> None:
-    if max_bytes is None:
-        if allow_none:
-            return
-        raise TypeError("max_bytes must be an int (at least 1), got None")
-    if max_bytes < 1:
-        raise ValueError(f"max_bytes must be at least 1, got {max_bytes!r}")
 
 
 class _ByteQueue:
@@ -154,22 +146,28 @@ class MemorySendStream(SendStream):
     async def sendall(self, data: bytes | bytearray | memoryview) -> None:
         """Put ``data`` into the buffer, then await ``sendall_hook``.  A checkpoint.
 
+        Args:
+            data: any bytes-like object (bytes, bytearray, memoryview, array...).
+
         Raises:
+            TypeError: if ``data`` is not a bytes-like object (nothing is sent
+                and the stream stays usable).
             trio_core.BusyResourceError: if another task is sending on this stream.
             trio_core.ClosedResourceError: if the stream was closed or ended
                 with :meth:`send_eof`.
         """
+        # A copy: the caller may change its buffer while sendall waits.
+        payload = byte_view(data, "MemorySendStream.sendall").tobytes()
         self._enter("sendall")
         try:
             if self._eof_sent:
                 raise trio_core.ClosedResourceError(
                     "can't send after send_eof() on this MemorySendStream"
                 )
-            data = bytes(data)
             await checkpoint()
             if self._closed:
                 raise trio_core.ClosedResourceError("this MemorySendStream was closed")
-            self._outgoing.put(data)
+            self._outgoing.put(payload)
             if self.sendall_hook is not None:
                 await self.sendall_hook()
         finally:
@@ -234,10 +232,11 @@ class MemorySendStream(SendStream):
             buffer is empty.
 
         Raises:
-            trio_core.BusyResourceError: if another task is in ``get_data``.
+            TypeError: if ``max_bytes`` is neither an int nor ``None``.
             ValueError: if ``max_bytes`` is less than 1.
+            trio_core.BusyResourceError: if another task is in ``get_data``.
         """
-        _check_max_bytes(max_bytes, allow_none=True)
+        max_bytes = check_max_bytes(max_bytes, allow_none=True)
         outgoing = self._outgoing
         if outgoing._reading:
             raise trio_core.BusyResourceError("another task is already in get_data of this stream")
@@ -259,10 +258,11 @@ class MemorySendStream(SendStream):
 
         Raises:
             trio_core.WouldBlock: if the buffer is empty and the stream still open.
-            trio_core.BusyResourceError: if another task is in ``get_data``.
+            TypeError: if ``max_bytes`` is neither an int nor ``None``.
             ValueError: if ``max_bytes`` is less than 1.
+            trio_core.BusyResourceError: if another task is in ``get_data``.
         """
-        _check_max_bytes(max_bytes, allow_none=True)
+        max_bytes = check_max_bytes(max_bytes, allow_none=True)
         if self._outgoing._reading:
             raise trio_core.BusyResourceError("another task is in get_data of this stream")
         return self._outgoing.get_nowait(max_bytes)
@@ -316,11 +316,12 @@ class MemoryRecvStream(RecvStream):
             the buffer is empty.
 
         Raises:
-            ValueError: if ``max_bytes`` is less than 1.
+            TypeError: if ``max_bytes`` is not an int (nothing is consumed).
+            ValueError: if ``max_bytes`` is less than 1 (nothing is consumed).
             trio_core.BusyResourceError: if another task is in ``recv``.
             trio_core.ClosedResourceError: if the stream was (or gets) closed.
         """
-        _check_max_bytes(max_bytes, allow_none=False)
+        max_bytes = check_max_bytes(max_bytes)
         incoming = self._incoming
         if incoming._reading:
             raise trio_core.BusyResourceError(
@@ -339,15 +340,20 @@ class MemoryRecvStream(RecvStream):
     def put_data(self, data: bytes | bytearray | memoryview) -> None:
         """Append ``data`` to the buffer, waking a task blocked in ``recv``.  Not a checkpoint.
 
+        Args:
+            data: any bytes-like object.
+
         Raises:
+            TypeError: if ``data`` is not a bytes-like object.
             trio_core.ClosedResourceError: if the stream was closed, or
                 :meth:`put_eof` was called.
         """
+        view = byte_view(data, "MemoryRecvStream.put_data")
         if self._closed:
             raise trio_core.ClosedResourceError("this MemoryRecvStream was closed")
         if self._incoming._eof:
             raise trio_core.ClosedResourceError("can't put data after put_eof()")
-        self._incoming.put(data)
+        self._incoming.put(view)
 
     def put_eof(self) -> None:
         """Mark the end of the data: once the buffer is empty, ``recv`` returns
@@ -510,6 +516,7 @@ class _LockstepSendStream(SendStream):
         self._broken = False
 
     async def sendall(self, data: bytes | bytearray | memoryview) -> None:
+        view = byte_view(data, "sendall")
         state = self._state
         state.enter_send("sendall")
         try:
@@ -521,10 +528,10 @@ class _LockstepSendStream(SendStream):
                 )
             await checkpoint_if_cancelled()
             state.check_sendable()
-            if not data:
+            if not view.nbytes:
                 await cancel_shielded_checkpoint()
                 return
-            state.data += data
+            state.data += view
             total = len(state.data)
             state.receiver_lot.unpark_all()
             try:
@@ -578,7 +585,7 @@ class _LockstepRecvStream(RecvStream):
         self._state = state
 
     async def recv(self, max_bytes: int) -> bytes:
-        _check_max_bytes(max_bytes, allow_none=False)
+        max_bytes = check_max_bytes(max_bytes)
         state = self._state
         if state.receiving:
             raise trio_core.BusyResourceError(

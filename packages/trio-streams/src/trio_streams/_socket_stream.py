@@ -11,6 +11,7 @@ import trio_core
 import trio_socket
 from trio_core.lowlevel import checkpoint, checkpoint_if_cancelled, wait_writable
 
+from ._arguments import check_max_bytes
 from ._exceptions import BrokenStreamError
 from .abc import HalfCloseableStream, Listener
 
@@ -123,7 +124,11 @@ class SocketStream(HalfCloseableStream):
     async def sendall(self, data: bytes | bytearray | memoryview) -> None:
         """Send all of ``data``.  A checkpoint.
 
+        Args:
+            data: any bytes-like object (bytes, bytearray, memoryview, array...).
+
         Raises:
+            TypeError: if ``data`` is not a bytes-like object (nothing is sent).
             trio_core.BusyResourceError: if another task is sending on this stream.
             trio_core.ClosedResourceError: if the stream was (or gets) closed, or
                 ``send_eof`` was called.
@@ -205,15 +210,15 @@ class SocketStream(HalfCloseableStream):
         """Receive up to ``max_bytes`` bytes (``b""`` at end of stream).  A checkpoint.
 
         Raises:
-            ValueError: if ``max_bytes`` is less than 1.
+            TypeError: if ``max_bytes`` is not an int (nothing is consumed).
+            ValueError: if ``max_bytes`` is less than 1 (nothing is consumed).
             trio_core.BusyResourceError: if another task is in ``recv``.
             trio_core.ClosedResourceError: if the stream was (or gets) closed.
             BrokenStreamError: if the connection failed (was reset, say).
         """
+        max_bytes = check_max_bytes(max_bytes)
         if self._recv_busy:
             raise self._busy("recv")
-        if max_bytes < 1:
-            raise ValueError(f"max_bytes must be at least 1, got {max_bytes!r}")
         self._recv_busy = True
         try:
             return await self.socket.recv(max_bytes)

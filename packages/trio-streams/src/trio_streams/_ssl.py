@@ -15,6 +15,7 @@ from trio_core.lowlevel import (
     checkpoint_if_cancelled,
 )
 
+from ._arguments import byte_view, check_max_bytes
 from ._exceptions import BrokenStreamError, NeedHandshakeError
 from .abc import Listener, Stream
 
@@ -416,12 +417,21 @@ class SSLStream(Stream):
         Performs the handshake first if needed.  If it fails or is cancelled
         once encrypting began, the stream is broken.
 
+        Args:
+            data: any bytes-like object (bytes, bytearray, memoryview, array...);
+                a non-contiguous one (a strided memoryview, say) is copied first.
+
         Raises:
+            TypeError: if ``data`` is not a bytes-like object (checked before
+                anything happens: the stream stays usable).
             trio_core.BusyResourceError: if another task is in ``sendall`` or
                 ``wait_maybe_writable`` of this stream.
             trio_core.ClosedResourceError: if the stream was (or gets) closed.
             BrokenStreamError: if the TLS session or the transport failed.
         """
+        # Before any state changes: SSLObject.write needs a contiguous buffer,
+        # and a BufferError once encrypting began would break the stream.
+        view = byte_view(data, "SSLStream.sendall")
         if self._send_busy:
             raise trio_core.BusyResourceError(
                 "another task is already in sendall/wait_maybe_writable of this SSLStream; "
@@ -435,7 +445,6 @@ class SSLStream(Stream):
                 await self._handshake()
             if self._send_failure is not None:
                 raise self._send_failed()
-            view = memoryview(data)
             if not view.nbytes:
                 await checkpoint()
                 return
@@ -443,7 +452,6 @@ class SSLStream(Stream):
                 if view.nbytes <= _MAX_WRITE:
                     await self._retry(False, self._obj.write, view)
                 else:
-                    view = view.cast("B")
                     for start in range(0, view.nbytes, _MAX_WRITE):
                         await self._retry(False, self._obj.write, view[start : start + _MAX_WRITE])
             except BaseException as exc:
@@ -532,14 +540,14 @@ class SSLStream(Stream):
             ``https_compatible``, once the transport ended).
 
         Raises:
-            ValueError: if ``max_bytes`` is less than 1.
+            TypeError: if ``max_bytes`` is not an int (nothing is consumed).
+            ValueError: if ``max_bytes`` is less than 1 (nothing is consumed).
             trio_core.BusyResourceError: if another task is in ``recv``.
             trio_core.ClosedResourceError: if the stream was (or gets) closed.
             BrokenStreamError: if the TLS session or the transport failed, or
                 the transport ended without ``close_notify``.
         """
-        if max_bytes < 1:
-            raise ValueError(f"max_bytes must be at least 1, got {max_bytes!r}")
+        max_bytes = check_max_bytes(max_bytes)
         if self._recv_busy:
             raise trio_core.BusyResourceError(
                 "another task is already in recv of this SSLStream; use one receiving task"

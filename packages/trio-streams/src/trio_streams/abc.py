@@ -45,7 +45,8 @@ The rules every implementation follows
   letting the peer see a silently truncated message followed by more data;
 * ``recv`` returns ``b""`` only at the end of the stream, and then keeps
   returning ``b""``; ``recv(max_bytes)`` with ``max_bytes < 1`` raises
-  :exc:`ValueError`;
+  :exc:`ValueError` (and with a ``max_bytes`` that is not an int,
+  :exc:`TypeError`);
 * ``sendall``, ``recv``, ``send_eof``, ``wait_maybe_writable``, ``accept`` and
   ``graceful_close`` are checkpoints.
 """
@@ -135,6 +136,7 @@ class SendStream(AsyncResource):
             data: the bytes to send (any bytes-like object; it is not modified).
 
         Raises:
+            TypeError: if ``data`` is not a bytes-like object (nothing is sent).
             trio_core.BusyResourceError: if another task is already in
                 ``sendall``, ``wait_maybe_writable`` or ``send_eof`` of this stream.
             trio_core.ClosedResourceError: if this stream was closed (or
@@ -200,7 +202,8 @@ class RecvStream(AsyncResource):
             after that).  Never ``b""`` otherwise.
 
         Raises:
-            ValueError: if ``max_bytes`` is less than 1.
+            TypeError: if ``max_bytes`` is not an int (nothing is consumed).
+            ValueError: if ``max_bytes`` is less than 1 (nothing is consumed).
             trio_core.BusyResourceError: if another task is in ``recv`` of this stream.
             trio_core.ClosedResourceError: if this stream was closed, before or
                 during the call.
