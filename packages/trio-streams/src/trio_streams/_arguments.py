@@ -32,6 +32,8 @@ def check_max_bytes(max_bytes: object, *, allow_none: bool = False) -> int | Non
             bool...).
         ValueError: if it is less than 1.
     """
+    if type(max_bytes) is int and max_bytes >= 1:
+        return max_bytes  # the common case, without the slower protocol check below
     if max_bytes is None and allow_none:
         return None
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, SupportsIndex):
