@@ -37,6 +37,15 @@ def test_every_public_name_is_reexported_as_the_same_object(facade: str) -> None
             assert getattr(front, name) is getattr(source, name), f"{facade}.{name}"
 
 
+def test_the_seed_names_the_stream_abcs_at_the_top_level() -> None:
+    import trio_streams.abc
+
+    for name in trio_streams.abc.__all__:
+        assert getattr(trio, name) is getattr(trio_streams.abc, name) is getattr(trio.abc, name)
+        assert name in trio.__all__
+    assert trio.Stream.staple is trio_streams.abc.Stream.staple
+
+
 def test_submodules_are_modules() -> None:
     for name in ["abc", "testing", "lowlevel", "socket", "to_thread", "from_thread"]:
         assert isinstance(getattr(trio, name), types.ModuleType)

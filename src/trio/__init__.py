@@ -5,7 +5,8 @@ This meta-package only re-exports.  The layout:
 * ``trio_core`` is the core: the run loop, tasks, nurseries, cancel scopes,
   sync primitives, memory channels, threads, testing tools;
 * ``trio_socket`` (``trio.socket``), ``trio_streams`` (stream ABCs in
-  ``trio.abc``, TLS, listeners, memory streams) and ``trio_signals``
+  ``trio.abc``, also at the top level as the seed names them, TLS,
+  listeners, memory streams) and ``trio_signals``
   (``trio.catch_signals``) build on the core's public API and on its hook
   interface, ``trio.lowlevel``.
 
@@ -22,6 +23,18 @@ import trio_streams as _trio_streams
 from trio_core import *  # noqa: F403
 from trio_signals import *  # noqa: F403
 from trio_streams import *  # noqa: F403
+
+# The seed names the stream ABCs at the top level (``trio.AsyncResource``,
+# ``trio.SendStream``, ...); modern Trio keeps them in ``trio.abc``.  Both work
+# and are the same objects.
+from trio_streams.abc import (
+    AsyncResource,
+    HalfCloseableStream,
+    Listener,
+    RecvStream,
+    SendStream,
+    Stream,
+)
 
 from . import abc as abc
 from . import from_thread as from_thread
@@ -44,6 +57,12 @@ __all__ = [
     *_trio_core.__all__,
     *_trio_streams.__all__,
     *_trio_signals.__all__,
+    "AsyncResource",
+    "SendStream",
+    "RecvStream",
+    "Stream",
+    "HalfCloseableStream",
+    "Listener",
     "abc",
     "from_thread",
     "lowlevel",
