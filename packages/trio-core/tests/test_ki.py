@@ -530,3 +530,119 @@ def test_a_wakeup_fd_owned_by_someone_else_is_left_alone() -> None:
             assert signal_module.set_wakeup_fd(mine_w.fileno()) == mine_w.fileno()
         finally:
             signal_module.set_wakeup_fd(old)
+
+
+# ---------------------------------------------------------------- register, then park
+#
+# Functions that record something in the run (a deadline, a lock owner, a
+# worker thread, a limiter token) and then park must not be interrupted
+# between the two: a KeyboardInterrupt there would leave the record behind.
+# Each test raises SIGINT at exactly that point (by wrapping an internal
+# step) and checks that the interrupt still arrives and nothing is left over.
+
+
+async def test_sleep_interrupted_after_registering_its_deadline(
+    monkeypatch: pytest.MonkeyPatch, autojump_clock: MockClock
+) -> None:
+    from trio_core import _run
+
+    original = _run._Deadlines.add
+    armed = [True]
+
+    def add_then_sigint(self: object, deadline: float, owner: object) -> None:
+        original(self, deadline, owner)  # type: ignore[arg-type]
+        if armed[0] and owner is lowlevel.current_task():
+            armed[0] = False
+            _sigint()
+
+    monkeypatch.setattr(_run._Deadlines, "add", add_then_sigint)
+    with pytest.raises(KeyboardInterrupt):
+        await trio_core.sleep(0.05)
+    assert not armed[0]
+    # A stale deadline entry would wake this wait after 0.05 s.
+    event = trio_core.Event()
+    with trio_core.move_on_after(1) as scope:
+        await event.wait()
+    assert scope.cancelled_caught
+
+
+async def test_async_with_lock_interrupted_after_acquiring(monkeypatch: pytest.MonkeyPatch) -> None:
+    from trio_core import _sync
+
+    original = _sync._LockImpl.acquire
+    armed = [True]
+
+    async def acquire_then_sigint(self: _sync._LockImpl) -> None:
+        await original(self)
+        if armed[0]:
+            armed[0] = False
+            _sigint()
+
+    monkeypatch.setattr(_sync._LockImpl, "acquire", acquire_then_sigint)
+    lock = trio_core.Lock()
+    entered = []
+    with pytest.raises(KeyboardInterrupt):
+        async with lock:
+            entered.append(True)
+        await lowlevel.checkpoint()
+    assert not armed[0]
+    assert not lock.locked()  # released by __aexit__, not leaked
+
+
+async def test_to_thread_interrupted_after_handing_over_the_job(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from trio_core import _thread_cache, to_thread
+
+    original = _thread_cache.start_thread_soon
+    armed = [True]
+
+    def start_then_sigint(*args: object) -> None:
+        original(*args)  # type: ignore[arg-type]
+        if armed[0]:
+            armed[0] = False
+            _sigint()
+
+    monkeypatch.setattr(to_thread, "start_thread_soon", start_then_sigint)
+    limiter = to_thread.current_default_thread_limiter()
+    results = []
+    with pytest.raises(KeyboardInterrupt):
+        results.append(await to_thread.run_sync(lambda: 42))
+        await lowlevel.checkpoint()
+    assert not armed[0]
+    # The worker's result came back to a task that was still waiting for it
+    # (no "reschedule() on a task that is not blocked" crash), and the token
+    # went back to the limiter.
+    assert results in ([42], [])
+    await wait_all_tasks_blocked()
+    assert limiter.borrowed_tokens == 0
+
+
+async def test_get_batch_interrupted_after_waking(monkeypatch: pytest.MonkeyPatch) -> None:
+    from trio_core._unbounded_queue import UnboundedQueue
+
+    original = UnboundedQueue._take_batch
+    armed = [True]
+
+    def take_then_sigint(self: UnboundedQueue[str]) -> list[str]:
+        if armed[0]:
+            armed[0] = False
+            _sigint()
+        return original(self)
+
+    monkeypatch.setattr(UnboundedQueue, "_take_batch", take_then_sigint)
+    queue: UnboundedQueue[str] = lowlevel.UnboundedQueue()
+    got: list[list[str]] = []
+    with pytest.raises(KeyboardInterrupt):
+        async with trio_core.open_nursery() as nursery:
+
+            async def reader() -> None:
+                got.append(await queue.get_batch())
+
+            nursery.start_soon(reader)
+            await wait_all_tasks_blocked()
+            queue.put_nowait("a")
+        await lowlevel.checkpoint()  # if it did not arrive in the nursery's exit already
+    # The reader took its batch; the interrupt went to the main task.
+    assert got == [["a"]]
+    assert queue.qsize() == 0

@@ -584,9 +584,11 @@ class _FailScope:
     def __init__(self, scope: CancelScope) -> None:
         self._scope = scope
 
+    @enable_ki_protection
     def __enter__(self) -> CancelScope:
         return self._scope.__enter__()
 
+    @enable_ki_protection
     def __exit__(
         self,
         etype: type[BaseException] | None,
@@ -626,6 +628,7 @@ def _abort_always(_: RaiseCancelT) -> Abort:
     return Abort.SUCCEEDED
 
 
+@enable_ki_protection
 async def sleep_forever() -> NoReturn:
     """Sleep until cancelled.  A checkpoint (it only ever exits by raising)."""
     await wait_task_rescheduled(_abort_always)
@@ -638,6 +641,7 @@ def _abort_sleep(_: RaiseCancelT) -> Abort:
     return Abort.SUCCEEDED
 
 
+@enable_ki_protection
 async def sleep_until(deadline: float) -> None:
     """Sleep until :func:`current_time` reaches ``deadline``.  A checkpoint.
 
@@ -658,6 +662,7 @@ async def sleep_until(deadline: float) -> None:
     await wait_task_rescheduled(_abort_sleep)
 
 
+@enable_ki_protection
 async def sleep(seconds: float) -> None:
     """Sleep for ``seconds`` seconds.  A checkpoint, even for ``sleep(0)``.
 
@@ -2064,6 +2069,7 @@ def notify_closing(fd: Any) -> None:
     _runner().io_manager.notify_closing(fd)
 
 
+@enable_ki_protection
 async def wait_all_tasks_blocked(cushion: float = 0.0) -> None:
     """Block until every other task is blocked, and nothing happened for ``cushion`` seconds.
 

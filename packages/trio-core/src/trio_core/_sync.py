@@ -52,9 +52,11 @@ class _AsyncContextManagerMixin:
     def release(self) -> None:
         raise NotImplementedError
 
+    @enable_ki_protection
     async def __aenter__(self) -> None:
         await self.acquire()
 
+    @enable_ki_protection
     async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
@@ -539,6 +541,7 @@ class Condition(_AsyncContextManagerMixin):
         """Take the underlying lock without blocking (raises WouldBlock)."""
         self._lock.acquire_nowait()
 
+    @enable_ki_protection
     async def acquire(self) -> None:
         """Take the underlying lock.  A checkpoint."""
         await self._lock.acquire()

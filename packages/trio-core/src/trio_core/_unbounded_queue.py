@@ -80,6 +80,7 @@ class UnboundedQueue(Generic[T]):
             raise WouldBlock
         return self._take_batch()
 
+    @enable_ki_protection
     async def get_batch(self) -> list[T]:
         """Wait until at least one item is queued, then take everything queued.  A checkpoint."""
         await checkpoint_if_cancelled()

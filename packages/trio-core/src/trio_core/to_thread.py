@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import TypeVar, TypeVarTuple, Unpack, final
 
 from ._exceptions import RunFinishedError
+from ._ki import enable_ki_protection
 from ._outcome import Outcome, Value
 from ._run import (
     CancelScope,
@@ -100,6 +101,7 @@ def _refuse_async(fn: object, what: str, instead: str) -> None:
         raise TypeError(f"{what} needs a function to call, but {fn!r} is not callable")
 
 
+@enable_ki_protection
 async def run_sync(
     sync_fn: Callable[[Unpack[Ts]], RetT],
     *args: *Ts,
