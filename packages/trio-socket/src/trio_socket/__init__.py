@@ -8,9 +8,14 @@ with ``resolve_local_address`` / ``resolve_remote_address``), modern default
 options, and ``sendall`` reporting ``partial_result`` on failure.
 
 Left out on purpose: ``gethostbyname``, ``gethostbyname_ex``,
-``gethostbyaddr``, ``getdefaulttimeout``, ``setdefaulttimeout``.
+``gethostbyaddr``, ``getdefaulttimeout``, ``setdefaulttimeout``,
+``create_connection``, ``create_server``, ``SocketIO``, ``CAPI`` and the
+``IntEnum`` / ``IntFlag`` the standard module imports; ``send_fds`` and
+``recv_fds`` are async and take a trio socket.  ``_stdlib_names`` says why
+for each name.
 """
 
+import sys as _sys
 from importlib.metadata import version as _version
 
 from ._socket import HostnameResolver as HostnameResolver
@@ -29,6 +34,17 @@ from ._socket import socketpair as socketpair
 from ._stdlib_names import *  # noqa: F403
 from ._stdlib_names import reexported_names as _reexported_names
 
+# Where the standard library has them (type checkers understand these tests).
+if _sys.platform == "win32":  # pragma: no cover
+    from ._socket import fromshare as fromshare
+
+    _PLATFORM_NAMES = ["fromshare"]
+else:
+    from ._socket import recv_fds as recv_fds
+    from ._socket import send_fds as send_fds
+
+    _PLATFORM_NAMES = ["send_fds", "recv_fds"]
+
 __version__: str = _version("trio-socket")
 
 __all__ = [
@@ -43,6 +59,7 @@ __all__ = [
     "getaddrinfo",
     "getnameinfo",
     "getfqdn",
+    *_PLATFORM_NAMES,
     "set_custom_hostname_resolver",
     "set_custom_socket_factory",
     *_reexported_names(),

@@ -10,6 +10,8 @@ operation that completed without waiting still yields to the scheduler
 from __future__ import annotations
 
 import abc
+import array
+import functools
 import os
 import socket as _stdlib_socket
 import sys
@@ -48,6 +50,9 @@ __all__ = [
     "getaddrinfo",
     "getnameinfo",
     "getfqdn",
+    "send_fds",
+    "recv_fds",
+    "fromshare",
     "set_custom_hostname_resolver",
     "set_custom_socket_factory",
 ]
@@ -72,7 +77,11 @@ class PartialResult:
 
 class HostnameResolver(abc.ABC):
     """What :func:`set_custom_hostname_resolver` takes: your own name resolution
-    (a fake DNS for tests, say)."""
+    (a fake DNS for tests, say).
+
+    It serves :func:`getaddrinfo`, :func:`getnameinfo`, :func:`getfqdn` and
+    the sockets' ``resolve_*_address`` methods.
+    """
 
     @abc.abstractmethod
     async def getaddrinfo(
@@ -107,7 +116,8 @@ _socket_factory: RunVar[SocketFactory | None] = RunVar("trio_socket socket facto
 def set_custom_hostname_resolver(
     hostname_resolver: HostnameResolver | None,
 ) -> HostnameResolver | None:
-    """Make :func:`getaddrinfo` and :func:`getnameinfo` use ``hostname_resolver``.
+    """Make :func:`getaddrinfo`, :func:`getnameinfo` and :func:`getfqdn` use
+    ``hostname_resolver``.
 
     The setting lasts for the current run only (so one test's fake DNS
     cannot leak into the next).  Pass None to go back to the system resolver.
@@ -216,8 +226,35 @@ async def getnameinfo(sockaddr: tuple[Any, ...], flags: int) -> tuple[str, str]:
 
 async def getfqdn(name: str = "") -> str:
     """The fully qualified domain name of ``name``, like :func:`socket.getfqdn`.
-    Runs in a worker thread (abandoned if cancelled).  A checkpoint."""
-    return await to_thread.run_sync(_stdlib_socket.getfqdn, name, abandon_on_cancel=True)
+    A checkpoint.
+
+    Without a custom hostname resolver this is the standard library's
+    ``getfqdn`` in a worker thread (abandoned if cancelled).  With one (see
+    :func:`set_custom_hostname_resolver`), the same steps go through the
+    resolver: an empty name (or ``0.0.0.0`` / ``::``) means
+    :func:`socket.gethostname`; the name is looked up with
+    :func:`getaddrinfo`, its first address reverse-resolved with
+    :func:`getnameinfo` (``NI_NAMEREQD``), and that name returned; if either
+    lookup fails, ``name`` comes back unchanged.  The one difference: a
+    resolver has no host aliases to offer, so where the system's
+    ``gethostbyaddr`` would pick a dotted alias over an undotted primary
+    name, the primary name is returned.
+    """
+    resolver = _resolver.get()
+    if resolver is None:
+        return await to_thread.run_sync(_stdlib_socket.getfqdn, name, abandon_on_cancel=True)
+    await checkpoint()  # even if the resolver answers without yielding
+    name = name.strip()
+    if not name or name in ("0.0.0.0", "::"):
+        name = _stdlib_socket.gethostname()
+    try:
+        infos = await getaddrinfo(name, None)
+        if not infos:
+            return name
+        hostname, _ = await getnameinfo(infos[0][4], _stdlib_socket.NI_NAMEREQD)
+    except OSError:  # gaierror, herror: as the standard library, keep the name
+        return name
+    return hostname
 
 
 # ---------------------------------------------------------------- making sockets
@@ -306,6 +343,54 @@ def fromfd(fd: SupportsIndex, family: int, type: int, proto: int = 0) -> SocketT
     return from_stdlib_socket(_stdlib_socket.fromfd(fd, family, type, proto))
 
 
+def fromshare(info: bytes) -> SocketType:
+    """A trio socket from data made by ``socket.share()``, like :func:`socket.fromshare`.
+
+    Windows only (exported only where the standard library has it).
+    """
+    # getattr: the standard library (and its stubs) have it on Windows only.
+    stdlib_fromshare: Callable[[bytes], _stdlib_socket.socket] = getattr(  # noqa: B009
+        _stdlib_socket, "fromshare"
+    )
+    return from_stdlib_socket(stdlib_fromshare(info))
+
+
+async def send_fds(
+    sock: SocketType,
+    buffers: Iterable[ReadableBuffer],
+    fds: Iterable[int],
+    flags: int = 0,
+    address: Address = None,
+) -> int:
+    """Send ``buffers`` and the file descriptors ``fds`` over a Unix socket,
+    like :func:`socket.send_fds` but async and taking a trio socket.  A checkpoint.
+
+    Returns the number of bytes sent (as ``sendmsg`` does).
+    """
+    ancdata = [(_stdlib_socket.SOL_SOCKET, _stdlib_socket.SCM_RIGHTS, array.array("i", fds))]
+    return await sock.sendmsg(buffers, ancdata, flags, address)
+
+
+async def recv_fds(
+    sock: SocketType, bufsize: int, maxfds: int, flags: int = 0
+) -> tuple[bytes, list[int], int, Address]:
+    """Receive up to ``bufsize`` bytes and up to ``maxfds`` file descriptors,
+    like :func:`socket.recv_fds` but async and taking a trio socket.  A checkpoint.
+
+    Returns ``(data, fds, msg_flags, address)``; the received descriptors are
+    new ones, yours to close.  Unlike the standard library's (which drops
+    it), ``flags`` is passed on to ``recvmsg``.
+    """
+    fds = array.array("i")
+    msg, ancdata, msg_flags, address = await sock.recvmsg(
+        bufsize, _stdlib_socket.CMSG_LEN(maxfds * fds.itemsize), flags
+    )
+    for level, kind, data in ancdata:
+        if level == _stdlib_socket.SOL_SOCKET and kind == _stdlib_socket.SCM_RIGHTS:
+            fds.frombytes(data[: len(data) - (len(data) % fds.itemsize)])
+    return msg, list(fds), msg_flags, address
+
+
 # ---------------------------------------------------------------- the socket type
 
 
@@ -323,6 +408,11 @@ def _check_port(address: tuple[Any, ...], where: str, not_int: type[Exception]) 
         )
     if not 0 <= port <= 65535:
         raise ValueError(f"port must be 0-65535, got {port} in {address!r} ({where})")
+
+
+#: SocketType methods that exist on the standard socket but raise here (see
+#: the ``_unsupported`` attributes of SocketType); ``dir()`` leaves them out.
+_REFUSED = frozenset({"send", "setblocking", "settimeout", "makefile", "connect_ex"})
 
 
 def _unsupported(name: str, why: str) -> Callable[..., NoReturn]:
@@ -356,8 +446,12 @@ class SocketType:
 
     Differences from the standard library (see the seed):
 
-    * ``setblocking``, ``settimeout`` and ``makefile`` are not supported, and
-      there is no ``send`` (use :meth:`sendall`);
+    * ``setblocking``, ``settimeout``, ``makefile`` and ``connect_ex`` are
+      not supported, and there is no ``send`` (use :meth:`sendall`);
+    * it acts like a blocking socket, so ``getblocking()`` is True and
+      ``gettimeout()`` / ``timeout`` are None (the standard socket underneath
+      is non-blocking, but that is trio's business);
+    * ``sendmsg_afalg`` (Linux) is async, like the other send methods;
     * ``bind``, ``connect``, ``sendto`` and ``sendmsg`` take only numeric
       addresses: resolve names first with :meth:`resolve_local_address` /
       :meth:`resolve_remote_address`;
@@ -401,7 +495,7 @@ class SocketType:
 
     def __dir__(self) -> Iterable[str]:
         names = set(dir(self._sock)) | set(dir(type(self)))
-        return sorted(names - {"send", "setblocking", "settimeout", "makefile"})
+        return sorted(names - _REFUSED)
 
     def __enter__(self) -> SocketType:
         return self
@@ -488,6 +582,29 @@ class SocketType:
     makefile = _unsupported(
         "makefile", "Python's file API is synchronous; use a stream (trio_streams.SocketStream)"
     )
+    connect_ex = _unsupported(
+        "connect_ex",
+        "it is synchronous, would resolve a hostname with a blocking DNS lookup, and "
+        "cannot wait for a connection to complete; use `await sock.connect(address)` "
+        "(it raises OSError with the errno connect_ex would return)",
+    )
+
+    def getblocking(self) -> bool:
+        """True: a trio socket acts like a blocking socket (its I/O methods wait).
+
+        The standard socket underneath is non-blocking; only trio sees that.
+        """
+        return True
+
+    def gettimeout(self) -> None:
+        """None, as for a blocking socket: trio sockets have no timeouts
+        (use cancel scopes, e.g. ``trio_core.move_on_after``)."""
+        return None
+
+    @property
+    def timeout(self) -> None:
+        """None, as :meth:`gettimeout` says."""
+        return None
 
     # -- addresses
 
@@ -523,6 +640,16 @@ class SocketType:
             )
         _check_port(address, "resolving an address", ValueError)
         host, port = address[0], address[1]
+        if host in ("<broadcast>", b"<broadcast>"):
+            # As the standard library's bind/connect/sendto do (not getaddrinfo).
+            if family != _stdlib_socket.AF_INET:
+                raise _stdlib_socket.gaierror(
+                    _stdlib_socket.EAI_FAMILY,
+                    f"'<broadcast>' is an IPv4 address and IPv6 has no broadcast; "
+                    f"use an AF_INET socket, or a multicast address such as ff02::1 "
+                    f"(resolving {address!r})",
+                )
+            host = "255.255.255.255"
         flags = 0
         if local:
             flags |= _stdlib_socket.AI_PASSIVE
@@ -725,6 +852,30 @@ class SocketType:
                 wait_writable, self._sock.sendmsg, buffers, ancdata, flags, address
             )
         return await self._io(wait_writable, self._sock.sendmsg, buffers, ancdata, flags)
+
+    if sys.platform == "linux":
+
+        async def sendmsg_afalg(
+            self,
+            msg: Iterable[ReadableBuffer] = (),
+            *,
+            op: int,
+            iv: Any = None,
+            assoclen: int | None = None,
+            flags: int = 0,
+        ) -> int:
+            """Like :meth:`socket.socket.sendmsg_afalg` (Linux ``AF_ALG`` sockets),
+            but async: it waits while the kernel cannot take the data, where the
+            non-blocking standard method would raise BlockingIOError.  A checkpoint.
+            """
+            kwargs: dict[str, Any] = {"op": op, "flags": flags}
+            if iv is not None:
+                kwargs["iv"] = iv
+            if assoclen is not None:
+                kwargs["assoclen"] = assoclen
+            return await self._io(
+                wait_writable, functools.partial(self._sock.sendmsg_afalg, list(msg), **kwargs)
+            )
 
     async def sendall(self, data: ReadableBuffer, flags: int = 0) -> None:
         """Send all of ``data``, waiting while the OS buffer is full.  A checkpoint.

@@ -1,9 +1,46 @@
 """The standard library ``socket`` names that trio_socket re-exports unchanged.
 
 At run time the names are copied from the platform's own ``socket`` module by
-a rule (constants, enums, exceptions and simple utilities), so each platform
-gets exactly what it has.  The static list below only tells type checkers
-about them; it was generated on Linux.
+a rule (every public name that is not a module and not listed below), so each
+platform gets exactly what it has.  The static list at the end only tells
+type checkers about them; it was generated on Linux.
+
+Every public name of the standard module that is *not* re-exported unchanged
+is in one of these two sets, with the reason:
+
+``REPLACED`` -- trio_socket has its own version under the same name:
+
+* ``socket``, ``socketpair``, ``fromfd``, ``fromshare`` (Windows only):
+  return trio sockets;
+* ``SocketType``: the trio socket class;
+* ``getaddrinfo``, ``getnameinfo``, ``getfqdn``: async (a worker thread, or
+  the custom hostname resolver);
+* ``send_fds``, ``recv_fds`` (Unix): async functions taking a trio socket,
+  built on its ``sendmsg`` / ``recvmsg``.
+
+``EXCLUDED`` -- not provided at all:
+
+* ``gethostbyname``, ``gethostbyname_ex``, ``gethostbyaddr``: obsolete
+  (IPv4-only) or redundant, and blocking; use ``getaddrinfo`` /
+  ``getnameinfo``;
+* ``getdefaulttimeout``, ``setdefaulttimeout``: trio sockets have no
+  timeouts; use cancel scopes;
+* ``create_connection``, ``create_server``: blocking helpers that resolve
+  names implicitly and return standard sockets; use
+  ``trio.open_tcp_stream`` / ``trio.open_tcp_listeners``;
+* ``SocketIO``: the raw file object behind ``socket.makefile()``, which trio
+  sockets do not support (the file API is synchronous);
+* ``CAPI``: the capsule through which C extensions make *standard* sockets;
+* ``IntEnum``, ``IntFlag``: the ``enum`` module's classes, which the
+  standard module merely imports; they are not socket API.
+
+Re-exported unchanged although they look special: ``dup(fd)`` and
+``close(fd)`` work on bare file descriptors (an int in, an int or nothing
+out), never block and never resolve names, so the standard functions are
+the right ones.  Close a trio socket with its own ``close()`` method, which
+also wakes tasks waiting on it; ``close(fd)`` is for descriptors that no
+socket object owns (from ``detach()`` or ``recv_fds``, say).  ``errorTab``
+(a Windows table of error messages) is plain data, also re-exported.
 """
 
 from __future__ import annotations
@@ -13,7 +50,7 @@ import sys
 import types as _types
 from typing import TYPE_CHECKING
 
-#: Left out on purpose (obsolete, redundant, or blocking in disguise).
+#: Left out on purpose; see the module docstring for why, name by name.
 EXCLUDED = frozenset(
     {
         "gethostbyname",
@@ -21,30 +58,28 @@ EXCLUDED = frozenset(
         "gethostbyaddr",
         "getdefaulttimeout",
         "setdefaulttimeout",
+        "create_connection",
+        "create_server",
+        "SocketIO",
+        "CAPI",
+        "IntEnum",
+        "IntFlag",
     }
 )
-#: Replaced by trio versions, or not meaningful for trio sockets.
+#: trio_socket defines its own version of each (where the platform's
+#: standard module has the name at all); see the module docstring.
 REPLACED = frozenset(
     {
         "socket",
         "SocketType",
         "socketpair",
         "fromfd",
+        "fromshare",
         "getaddrinfo",
         "getnameinfo",
         "getfqdn",
-        "create_connection",
-        "create_server",
-        "fromshare",
         "send_fds",
         "recv_fds",
-        "SocketIO",
-        "dup",
-        "errorTab",
-        "close",
-        "CAPI",
-        "IntEnum",
-        "IntFlag",
     }
 )
 
@@ -420,6 +455,8 @@ if TYPE_CHECKING:
     from socket import AF_DECnet as AF_DECnet
     from socket import MsgFlag as MsgFlag
     from socket import SocketKind as SocketKind
+    from socket import close as close
+    from socket import dup as dup
     from socket import error as error
     from socket import gaierror as gaierror
     from socket import gethostname as gethostname
