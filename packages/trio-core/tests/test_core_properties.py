@@ -9,6 +9,7 @@ Cancelled.
 from __future__ import annotations
 
 import math
+import select
 from dataclasses import dataclass
 
 from hypothesis import assume, given, settings
@@ -169,7 +170,7 @@ def test_many_tasks_with_timeouts_some_cancelled_early(plan: list[tuple[int, boo
 
 @settings(max_examples=40, deadline=None)
 @given(
-    manager=st.sampled_from(["epoll", "poll"]),
+    manager=st.sampled_from([m for m in ("epoll", "kqueue", "poll") if hasattr(select, m)]),
     rounds=st.lists(
         st.lists(st.sampled_from(["send", "cancel", "idle", "close"]), min_size=4, max_size=4),
         min_size=1,

@@ -19,7 +19,7 @@ import trio_core
 from trio_core import lowlevel
 from trio_core.testing import wait_all_tasks_blocked
 
-MANAGERS = [name for name in ("epoll", "poll") if hasattr(select, name)]
+MANAGERS = [name for name in ("epoll", "kqueue", "poll") if hasattr(select, name)]
 
 
 @pytest.fixture(params=MANAGERS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import math
+import select
 import signal
 import socket
 import threading
@@ -241,7 +242,7 @@ async def test_notify_closing_wakes_both_directions() -> None:
         assert errors == [trio_core.ClosedResourceError] * 2
 
 
-@pytest.mark.parametrize("manager", ["epoll", "poll"])
+@pytest.mark.parametrize("manager", [m for m in ("epoll", "kqueue", "poll") if hasattr(select, m)])
 def test_forced_io_manager_is_used(manager: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRIO_CORE_IO_MANAGER", manager)
 

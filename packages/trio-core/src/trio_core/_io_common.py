@@ -155,6 +155,13 @@ class ReadinessIOManager(IOManager):
     @abc.abstractmethod
     def _forget(self, fd: int, waiters: FdWaiters) -> None: ...
 
+    def _disarm_aborted(self, fd: int, waiters: FdWaiters) -> None:
+        """A wait on ``fd`` was cancelled; by default its registration stays.
+
+        It is harmless for epoll and poll: a one-shot registration whose fd is
+        closed disappears with it, and is re-made when it is not there.
+        """
+
     # Protected: a KeyboardInterrupt between registering the waiter and parking
     # would leave a finished task registered, to be woken again later.
     @enable_ki_protection
@@ -183,6 +190,7 @@ class ReadinessIOManager(IOManager):
         def abort(_: object) -> Abort:
             if self._waiters.get(fd) is waiters:
                 setattr(waiters, attr, None)
+                self._disarm_aborted(fd, waiters)
             return Abort.SUCCEEDED
 
         await wait_task_rescheduled(abort)

@@ -50,6 +50,12 @@ class KqueueIOManager(ReadinessIOManager):
             self._control(fd, select.KQ_FILTER_WRITE, select.KQ_EV_DELETE)
         waiters.armed = wanted
 
+    def _disarm_aborted(self, fd: int, waiters: FdWaiters) -> None:
+        # Delete the cancelled wait's filter.  Otherwise `armed` would still
+        # claim it after the fd is closed (the kernel drops its filters) and
+        # its number reused, and the next wait would never add a filter.
+        self._arm(fd, waiters)
+
     def _forget(self, fd: int, waiters: FdWaiters) -> None:
         waiters.read_task = waiters.write_task = None
         self._arm(fd, waiters)
