@@ -64,7 +64,8 @@ async def test_uses_broken(broken):
     pass
 """,
     )
-    result.assert_outcomes(failed=1)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*ERROR at setup of test_uses_broken*"])
     result.stdout.fnmatch_lines(["*ValueError: fixture blew up*"])
     result.stdout.fnmatch_lines(["*async fixture 'broken'*"])
 

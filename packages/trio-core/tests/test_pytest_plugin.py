@@ -373,8 +373,10 @@ def test_check():
     assert LOG == ["fine torn down"]
 """,
     )
-    result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines(["FAILED *test_uses_broken - ValueError: fixture blew up"])
+    # Reported like a sync fixture's error: an error at setup, not a test failure.
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*ERROR at setup of test_uses_broken*"])
+    result.stdout.fnmatch_lines(["ERROR *test_uses_broken - ValueError: fixture blew up"])
     result.stdout.fnmatch_lines(["*raised while setting up the async fixture 'broken'*"])
     # Named once, by the fixture that raised, not by every fixture above it.
     assert "setting up the async fixture 'never'" not in result.stdout.str()
@@ -422,13 +424,15 @@ def test_outer_still_torn_down():
     assert LOG == ["outer down"]
 """,
     )
-    result.assert_outcomes(passed=1, failed=3)
-    result.stdout.fnmatch_lines(["FAILED *test_teardown - OSError: teardown blew up"])
+    result.assert_outcomes(passed=1, errors=3)
+    result.stdout.fnmatch_lines(["*ERROR at teardown of test_teardown*"])
+    result.stdout.fnmatch_lines(["ERROR *test_teardown - OSError: teardown blew up"])
     result.stdout.fnmatch_lines(["*raised while tearing down the async fixture 'bad_teardown'*"])
     result.stdout.fnmatch_lines(
-        ["FAILED *test_twice - RuntimeError: *'twice' yielded more than once"]
+        ["ERROR *test_twice - RuntimeError: *'twice' yielded more than once"]
     )
-    result.stdout.fnmatch_lines(["FAILED *test_no_yield - RuntimeError: *without yielding*"])
+    result.stdout.fnmatch_lines(["*ERROR at setup of test_no_yield*"])
+    result.stdout.fnmatch_lines(["ERROR *test_no_yield - RuntimeError: *without yielding*"])
 
 
 def test_a_crash_in_a_fixtures_nursery_cancels_the_test(pytester: pytest.Pytester) -> None:

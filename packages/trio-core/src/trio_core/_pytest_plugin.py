@@ -19,7 +19,9 @@ fixture cannot use an async one.
 
 An error raised while setting up or tearing down an async fixture is raised
 as it is (never wrapped in an exception group by the plugin), with a note
-naming the fixture.
+naming the fixture, and reported as pytest reports a sync fixture's error:
+``ERROR at setup of ...`` (or ``at teardown``), not as a test failure.  (A
+teardown error after the test itself failed is shown with that failure.)
 
 The ``autojump_clock`` and ``mock_clock`` fixtures give a
 :class:`~trio_core.testing.MockClock`; when a test uses one (even
@@ -43,7 +45,21 @@ from ._mock_clock import MockClock
 from ._run import run
 from .abc import Clock
 
-__all__ = ["pytest_addoption", "pytest_configure", "autojump_clock", "mock_clock"]
+__all__ = [
+    "pytest_addoption",
+    "pytest_configure",
+    "pytest_runtest_makereport",
+    "autojump_clock",
+    "mock_clock",
+]
+
+#: Attribute set on an exception that an async fixture raised: "setup" or "teardown".
+_FIXTURE_PHASE = "_trio_core_fixture_phase"
+
+
+def _mark_fixture_error(exc: BaseException, phase: str) -> None:
+    if getattr(exc, _FIXTURE_PHASE, None) is None:
+        setattr(exc, _FIXTURE_PHASE, phase)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -229,7 +245,9 @@ class _FixtureStack:
             else:
                 result = await value.func(**kwargs)
         except BaseException as exc:
-            exc.add_note(f"(raised while setting up the async fixture {value.name!r})")
+            if getattr(exc, _FIXTURE_PHASE, None) is None:  # not one from a fixture it uses
+                exc.add_note(f"(raised while setting up the async fixture {value.name!r})")
+                _mark_fixture_error(exc, "setup")
             raise
         self.values[key] = result
         return result
@@ -298,7 +316,11 @@ async def _run_test(
     except BaseException as exc:
         await stack.teardown(exc)
         raise
-    await stack.teardown(None)
+    try:
+        await stack.teardown(None)
+    except BaseException as exc:
+        _mark_fixture_error(exc, "teardown")
+        raise
     if result is not None:
         warnings.warn(
             pytest.PytestReturnNotNoneWarning(
@@ -332,6 +354,22 @@ def _wrap_hypothesis_inner_test(item: pytest.Function, inner: Callable[..., Any]
 
     run_one_example._trio_core_async_inner = inner  # type: ignore[attr-defined]
     item.obj.hypothesis.inner_test = run_one_example
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Report an async fixture's error as a setup (or teardown) error, as for sync fixtures.
+
+    Async fixtures run inside the test's call (they share its run), so pytest
+    would otherwise count their errors as the test's own failure.
+    """
+    outcome = yield
+    if call.when != "call" or call.excinfo is None:
+        return
+    phase = getattr(call.excinfo.value, _FIXTURE_PHASE, None)
+    report = outcome.get_result()
+    if phase is not None and report.failed:
+        report.when = phase
 
 
 @pytest.hookimpl(tryfirst=True)
