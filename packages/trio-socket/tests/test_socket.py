@@ -307,6 +307,17 @@ async def test_custom_resolver_and_idna() -> None:
             await tsocket.getaddrinfo("127.0.0.1", 80)
             assert len(fake.asked) == count
         assert await tsocket.getnameinfo(("127.0.0.1", 80), 0) == ("fake.example", "80")
+        # The fake never yields; the lookups are checkpoints all the same.
+        with assert_checkpoints():
+            await tsocket.getaddrinfo("example.org", 80)
+        with assert_checkpoints():
+            await tsocket.getnameinfo(("127.0.0.1", 80), 0)
+        asked = len(fake.asked)
+        with trio_core.CancelScope() as scope:
+            scope.cancel()
+            with pytest.raises(trio_core.Cancelled):
+                await tsocket.getaddrinfo("example.org", 80)
+        assert len(fake.asked) == asked  # cancelled before the resolver was asked
     finally:
         assert tsocket.set_custom_hostname_resolver(None) is fake
 

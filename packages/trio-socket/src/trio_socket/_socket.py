@@ -197,7 +197,10 @@ async def getaddrinfo(
         return numeric
     resolver = _resolver.get()
     if resolver is not None:
-        return await resolver.getaddrinfo(host_bytes, port, family, type, proto, flags)
+        await checkpoint_if_cancelled()
+        infos = await resolver.getaddrinfo(host_bytes, port, family, type, proto, flags)
+        await cancel_shielded_checkpoint()  # a checkpoint even if the resolver never yields
+        return infos
     return await to_thread.run_sync(
         _stdlib_socket.getaddrinfo,
         host_bytes,
@@ -218,7 +221,10 @@ async def getnameinfo(sockaddr: tuple[Any, ...], flags: int) -> tuple[str, str]:
     """
     resolver = _resolver.get()
     if resolver is not None:
-        return await resolver.getnameinfo(sockaddr, flags)
+        await checkpoint_if_cancelled()
+        names = await resolver.getnameinfo(sockaddr, flags)
+        await cancel_shielded_checkpoint()  # a checkpoint even if the resolver never yields
+        return names
     return await to_thread.run_sync(
         _stdlib_socket.getnameinfo, sockaddr, flags, abandon_on_cancel=True
     )
