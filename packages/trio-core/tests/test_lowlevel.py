@@ -4,6 +4,9 @@ TrioToken, statistics and outcomes."""
 from __future__ import annotations
 
 import math
+import os
+import signal
+import sys
 import threading
 from typing import Any
 
@@ -845,3 +848,20 @@ async def test_an_error_from_a_thread_keeps_its_context() -> None:
         with pytest.raises(ValueError) as info:
             await to_thread.run_sync(worker)
     assert isinstance(info.value.__context__, KeyError)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Unix signals")
+async def test_run_sync_soon_from_a_signal_handler_wakes_the_loop() -> None:
+    # Signal handlers run in the loop's thread, between any two bytecodes: the
+    # wakeup must not depend on the loop doing anything else.
+    token = lowlevel.current_trio_token()
+    woken = trio_core.Event()
+    old = signal.signal(signal.SIGUSR1, lambda signum, frame: token.run_sync_soon(woken.set))
+    try:
+        sender = threading.Thread(target=os.kill, args=(os.getpid(), signal.SIGUSR1))
+        with trio_core.fail_after(10):
+            sender.start()
+            await woken.wait()
+        sender.join()
+    finally:
+        signal.signal(signal.SIGUSR1, old)

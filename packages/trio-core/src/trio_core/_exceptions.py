@@ -73,9 +73,11 @@ class WouldBlock(Exception):
 
 
 class TrioInternalError(Exception):
-    """Raised by :func:`run` when the run loop itself hit a bug (or a system task failed).
+    """Raised by :func:`run` when the run loop itself hit a bug.
 
-    This is never raised because of an error in user code; please report it.
+    This is never raised because of an error in user code (a system task or a
+    ``run_sync_soon`` callback that raises gets its own exception raised out
+    of :func:`run`); please report it.
     """
 
 

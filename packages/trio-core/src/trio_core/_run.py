@@ -777,9 +777,20 @@ class Task(metaclass=_NoPublicConstructor):
             return
         if abort_func is _abort_sleep and self._deadline_seq:
             self._runner.deadlines.discard(self)
-        success = abort_func(raise_cancel)
+        success: object = abort_func(raise_cancel)  # checked: the caller may break the rule
         if type(success) is not Abort:
-            raise TrioInternalError(f"abort function must return Abort, not {success!r}")
+            # A bug in the code that blocked this task, not in the loop: the task
+            # gets the error, where that code can see it.
+            self._runner.reschedule(
+                self,
+                Error(
+                    TypeError(
+                        f"the abort function {abort_func!r} given to wait_task_rescheduled() "
+                        f"returned {success!r}; it must return Abort.SUCCEEDED or Abort.FAILED"
+                    )
+                ),
+            )
+            return
         if success is Abort.SUCCEEDED:
             outcome = capture(raise_cancel)
             if type(outcome) is Error:
@@ -1232,9 +1243,11 @@ class _EntryQueue:
         try:
             sync_fn(*args)
         except BaseException as exc:
-            raise TrioInternalError(
-                f"a callback passed to TrioToken.run_sync_soon raised: {sync_fn!r}"
-            ) from exc
+            exc.add_note(
+                f"(raised by {sync_fn!r}, a callback given to TrioToken.run_sync_soon; "
+                "such callbacks must not raise, so the run was stopped)"
+            )
+            raise
 
 
 @final
@@ -1256,7 +1269,7 @@ class TrioToken(metaclass=_NoPublicConstructor):
         run after the others, and an identical ``(sync_fn, args)`` pair already
         queued that way is not queued twice).  They run with KeyboardInterrupt
         protection and must not raise: an exception from one is a bug, and
-        crashes the run with :exc:`TrioInternalError`.
+        stops the run; :func:`run` raises it, with a note saying so.
 
         Raises:
             RunFinishedError: if the run has already finished.
@@ -1545,7 +1558,15 @@ class Runner:
 
     def task_exited(self, task: Task, outcome: Outcome[Any]) -> None:
         if task._child_nurseries:
-            outcome = Error(TrioInternalError(f"{task!r} exited with nurseries still open"))
+            # The task entered open_nursery() without leaving it (called
+            # __aenter__ by hand, or left an async generator suspended inside).
+            error = RuntimeError(
+                f"{task!r} exited with nurseries still open; open nurseries only with "
+                "`async with open_nursery()`, and never yield inside one from an async generator"
+            )
+            if type(outcome) is Error:
+                error.__context__ = outcome.error
+            outcome = Error(error)
         task._activate_cancel_status(None)
         self.tasks_living -= 1
         if task is self.main_task:
@@ -1826,7 +1847,10 @@ def run(
         RuntimeError: if called from inside another ``run`` in this thread.
         TypeError: if ``async_fn`` is not an async function, or ``clock`` is
             not a :class:`~trio_core.abc.Clock` instance.
-        TrioInternalError: if the run loop itself (or a system task) failed.
+        TrioInternalError: if the run loop itself failed (a bug in trio-core).
+        BaseException: what a system task or a ``run_sync_soon`` callback
+            raised (they must not raise; the run is stopped), with a note
+            saying so.
         KeyboardInterrupt: on Control-C, when it was not caught.  (If Control-C
             ended up inside an exception group, the bare KeyboardInterrupt is
             raised, with the group as its ``__cause__``.)
@@ -1890,7 +1914,16 @@ def run(
             del GLOBAL_RUN_CONTEXT.task
     init_outcome = runner.init_task_outcome
     if type(init_outcome) is Error:
-        raise TrioInternalError("a system task crashed") from init_outcome.error
+        # A system task (or a run_sync_soon callback) raised: a bug in the code
+        # that started it, reported as itself.
+        error = init_outcome.error
+        if isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
+            error = error.exceptions[0]  # the system nursery's wrapping says nothing
+        error.add_note(
+            "(raised in a system task of trio_core.run(); system tasks and "
+            "run_sync_soon callbacks must not raise, so the run was stopped)"
+        )
+        raise error
     outcome = runner.main_task_outcome
     assert outcome is not None
     if runner.ki_pending:
@@ -2023,7 +2056,8 @@ def spawn_system_task(
 
     System tasks are cancelled only after the main task has exited, run with
     KeyboardInterrupt protection, and must not raise: an exception from one
-    crashes the run with :exc:`TrioInternalError`.  Not a checkpoint.
+    stops the run, and :func:`run` raises it (with a note saying where it
+    came from).  Not a checkpoint.
     """
     return _runner().spawn_system_task(async_fn, args, name, context)
 
