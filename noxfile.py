@@ -217,10 +217,12 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def layers(session: nox.Session) -> None:
-    """The import-layer contract of ARCHITECTURE.md (import-linter), plus a private-module audit."""
+    """The import-layer contracts of ARCHITECTURE.md (import-linter), and proof that they bite."""
     session.install("import-linter>=2.1")
     _install_local(session, *PACKAGES, "trio")
     session.run("lint-imports")
+    # ... and prove each contract bites: break it on a copy and expect a failure.
+    session.run("python", "tools/layers_selftest.py")
 
 
 @nox.session

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, SupportsIndex, TypeVa
 
 import idna as _idna
 
-from trio_core import to_thread
+import trio_core
 from trio_core.lowlevel import (
     RunVar,
     cancel_shielded_checkpoint,
@@ -34,6 +34,9 @@ from trio_core.lowlevel import (
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer, WriteableBuffer
+
+# The hook rule: from trio-core, import only `trio_core` and `trio_core.lowlevel`.
+to_thread = trio_core.to_thread
 
 T = TypeVar("T")
 Address = Any  # tuple for AF_INET/AF_INET6, str/bytes for AF_UNIX, ...

@@ -8,12 +8,15 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import Any, TypeVar
 
 import trio_core
-from trio_core.testing import assert_checkpoints, wait_all_tasks_blocked
 
 from ._exceptions import BrokenStreamError
 from .abc import HalfCloseableStream, RecvStream, SendStream, Stream
 
 __all__ = ["check_one_way_stream", "check_two_way_stream", "check_half_closeable_stream"]
+
+# The hook rule: from trio-core, import only `trio_core` and `trio_core.lowlevel`.
+assert_checkpoints = trio_core.testing.assert_checkpoints
+wait_all_tasks_blocked = trio_core.testing.wait_all_tasks_blocked
 
 SendT = TypeVar("SendT", bound=SendStream)
 RecvT = TypeVar("RecvT", bound=RecvStream)
