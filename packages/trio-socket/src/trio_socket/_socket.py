@@ -69,7 +69,14 @@ NOTSENT_LOWAT = 16 * 1024
 @final
 @dataclass(frozen=True, slots=True)
 class PartialResult:
-    """Attached as ``.partial_result`` to an exception from ``sendall`` or ``sendfile``."""
+    """Attached as ``.partial_result`` to an exception from ``sendall`` or ``sendfile``.
+
+    Args:
+        bytes_sent: how many bytes the operating system accepted before the
+            error or cancellation.
+
+    Plain data; making one does no I/O.  Not a checkpoint.
+    """
 
     #: How many bytes the operating system accepted before the error or cancellation.
     bytes_sent: int
@@ -96,11 +103,48 @@ class HostnameResolver(abc.ABC):
         proto: int = 0,
         flags: int = 0,
     ) -> list[tuple[Any, Any, int, str, Any]]:
-        """Like :func:`socket.getaddrinfo` (``host`` arrives IDNA-encoded, as bytes)."""
+        """Look up ``host`` and ``port``: the contract of :func:`socket.getaddrinfo`.
+
+        Called by :func:`getaddrinfo` for names that are not numeric (and by
+        :func:`getfqdn` and the sockets' ``resolve_*_address`` methods).  A
+        checkpoint: implementations may await; the caller adds a checkpoint
+        around the call, so one that never yields is fine too.
+
+        Args:
+            host: the hostname, already IDNA-encoded to bytes (or None).
+            port: the port number or service name, as given (or None).
+            family: the address family to restrict results to (0 for any).
+            type: the socket type to restrict results to (0 for any).
+            proto: the protocol to restrict results to (0 for any).
+            flags: ``AI_*`` flags, as for :func:`socket.getaddrinfo`.
+
+        Returns:
+            A list of ``(family, type, proto, canonname, sockaddr)`` tuples.
+
+        Raises:
+            socket.gaierror: should be raised when the name cannot be resolved
+                (callers such as :func:`getfqdn` rely on it).
+        """
 
     @abc.abstractmethod
     async def getnameinfo(self, sockaddr: tuple[Any, ...], flags: int) -> tuple[str, str]:
-        """Like :func:`socket.getnameinfo`."""
+        """Look up the name of ``sockaddr``: the contract of :func:`socket.getnameinfo`.
+
+        Called by :func:`getnameinfo` and :func:`getfqdn`.  A checkpoint:
+        implementations may await; the caller adds a checkpoint around the
+        call, so one that never yields is fine too.
+
+        Args:
+            sockaddr: the socket address to look up, e.g. ``(host, port)``.
+            flags: ``NI_*`` flags, as for :func:`socket.getnameinfo`.
+
+        Returns:
+            ``(host, port)`` as strings.
+
+        Raises:
+            socket.gaierror: should be raised (or :exc:`socket.herror`) when
+                the address has no name.
+        """
 
 
 class SocketFactory(abc.ABC):
@@ -109,7 +153,16 @@ class SocketFactory(abc.ABC):
 
     @abc.abstractmethod
     def socket(self, family: int, type: int, proto: int) -> SocketType:
-        """Return a new trio socket (or an object that behaves like one)."""
+        """Return a new trio socket (or an object that behaves like one).
+
+        Called by :func:`socket` (when no ``fileno`` is given) with the
+        arguments it was given.  Not a checkpoint: it must not block.
+
+        Args:
+            family: the address family, e.g. ``AF_INET``.
+            type: the socket type, e.g. ``SOCK_STREAM``.
+            proto: the protocol number (usually 0).
+        """
 
 
 _resolver: RunVar[HostnameResolver | None] = RunVar("trio_socket hostname resolver", None)
@@ -123,10 +176,19 @@ def set_custom_hostname_resolver(
     ``hostname_resolver``.
 
     The setting lasts for the current run only (so one test's fake DNS
-    cannot leak into the next).  Pass None to go back to the system resolver.
+    cannot leak into the next).  Not a checkpoint.
+
+    Args:
+        hostname_resolver: a :class:`HostnameResolver`, or None to go back to
+            the system resolver.
 
     Returns:
         The previous resolver (or None).
+
+    Raises:
+        TypeError: if ``hostname_resolver`` is neither a
+            :class:`HostnameResolver` nor None.
+        RuntimeError: if called outside of a trio run.
     """
     if hostname_resolver is not None and not isinstance(hostname_resolver, HostnameResolver):
         raise TypeError(f"expected a HostnameResolver or None, got {hostname_resolver!r}")
@@ -138,11 +200,19 @@ def set_custom_hostname_resolver(
 def set_custom_socket_factory(socket_factory: SocketFactory | None) -> SocketFactory | None:
     """Make :func:`socket` (called without ``fileno``) use ``socket_factory``.
 
-    The setting lasts for the current run only.  Pass None to go back to
-    real sockets.
+    The setting lasts for the current run only.  Not a checkpoint.
+
+    Args:
+        socket_factory: a :class:`SocketFactory`, or None to go back to real
+            sockets.
 
     Returns:
         The previous factory (or None).
+
+    Raises:
+        TypeError: if ``socket_factory`` is neither a :class:`SocketFactory`
+            nor None.
+        RuntimeError: if called outside of a trio run.
     """
     if socket_factory is not None and not isinstance(socket_factory, SocketFactory):
         raise TypeError(f"expected a SocketFactory or None, got {socket_factory!r}")
@@ -184,6 +254,17 @@ async def getaddrinfo(
     or by the resolver given to :func:`set_custom_hostname_resolver`.
     Non-ASCII hostnames are IDNA-encoded (IDNA 2008, UTS 46 mapping).
 
+    Args:
+        host: the hostname or numeric address (str or bytes), or None.
+        port: the port number or service name, or None.
+        family: restrict results to this address family (0 for any).
+        type: restrict results to this socket type (0 for any).
+        proto: restrict results to this protocol (0 for any).
+        flags: ``AI_*`` flags, as for :func:`socket.getaddrinfo`.
+
+    Returns:
+        A list of ``(family, type, proto, canonname, sockaddr)`` tuples.
+
     Raises:
         socket.gaierror: if the name cannot be resolved.
         ValueError: for an invalid internationalized hostname.
@@ -221,6 +302,16 @@ async def getnameinfo(sockaddr: tuple[Any, ...], flags: int) -> tuple[str, str]:
 
     Runs in a worker thread (abandoned if cancelled), or through the custom
     hostname resolver.
+
+    Args:
+        sockaddr: the socket address to look up, e.g. ``(host, port)``.
+        flags: ``NI_*`` flags, as for :func:`socket.getnameinfo`.
+
+    Returns:
+        ``(host, port)`` as strings.
+
+    Raises:
+        socket.gaierror: if the address cannot be looked up.
     """
     resolver = _resolver.get()
     if resolver is not None:
@@ -248,6 +339,9 @@ async def getfqdn(name: str = "") -> str:
     resolver has no host aliases to offer, so where the system's
     ``gethostbyaddr`` would pick a dotted alias over an undotted primary
     name, the primary name is returned.
+
+    Args:
+        name: the name (or address) to look up; empty means this host.
     """
     resolver = _resolver.get()
     if resolver is None:
@@ -294,7 +388,11 @@ def _set_modern_defaults(sock: _stdlib_socket.socket) -> None:
 def from_stdlib_socket(sock: _stdlib_socket.socket) -> SocketType:
     """Wrap a standard library socket into a trio socket (it becomes non-blocking).
 
-    Its options are left as they are.
+    Its options are left as they are.  Not a checkpoint.
+
+    Args:
+        sock: the :class:`socket.socket` to wrap; the trio socket owns it
+            from now on.
 
     Raises:
         TypeError: if ``sock`` is not a standard library socket.
@@ -316,7 +414,17 @@ def socket(
     on (not on Windows), ``TCP_NODELAY`` on for TCP, ``IPV6_V6ONLY`` off for
     IPv6 (dual-stack), and ``TCP_NOTSENT_LOWAT`` of 16 KiB where supported.
     Without ``fileno``, the socket comes from the custom socket factory when
-    one is set (:func:`set_custom_socket_factory`).
+    one is set (:func:`set_custom_socket_factory`).  Not a checkpoint.
+
+    Args:
+        family: the address family (default ``AF_INET``).
+        type: the socket type (default ``SOCK_STREAM``).
+        proto: the protocol number (default 0).
+        fileno: wrap this existing file descriptor instead of making a new
+            socket (the modern defaults are then not applied).
+
+    Raises:
+        OSError: if the operating system refuses to make the socket.
     """
     if fileno is None:
         factory = _socket_factory.get(None) if _in_run() else None
@@ -342,20 +450,48 @@ def socketpair(
     type: int = _stdlib_socket.SOCK_STREAM,
     proto: int = 0,
 ) -> tuple[SocketType, SocketType]:
-    """A pair of connected trio sockets, like :func:`socket.socketpair`."""
+    """A pair of connected trio sockets, like :func:`socket.socketpair`.
+
+    Not a checkpoint.
+
+    Args:
+        family: the address family (default ``AF_UNIX`` where it exists,
+            else ``AF_INET``).
+        type: the socket type (default ``SOCK_STREAM``).
+        proto: the protocol number (default 0).
+
+    Raises:
+        OSError: if the operating system refuses to make the pair.
+    """
     left, right = _stdlib_socket.socketpair(family, type, proto)
     return from_stdlib_socket(left), from_stdlib_socket(right)
 
 
 def fromfd(fd: SupportsIndex, family: int, type: int, proto: int = 0) -> SocketType:
-    """A trio socket on a duplicate of the file descriptor ``fd``, like :func:`socket.fromfd`."""
+    """A trio socket on a duplicate of the file descriptor ``fd``, like :func:`socket.fromfd`.
+
+    Not a checkpoint.
+
+    Args:
+        fd: the file descriptor to duplicate (the original stays yours).
+        family: the socket's address family.
+        type: the socket's type.
+        proto: the socket's protocol number (default 0).
+
+    Raises:
+        OSError: if ``fd`` cannot be duplicated.
+    """
     return from_stdlib_socket(_stdlib_socket.fromfd(fd, family, type, proto))
 
 
 def fromshare(info: bytes) -> SocketType:
     """A trio socket from data made by ``socket.share()``, like :func:`socket.fromshare`.
 
-    Windows only (exported only where the standard library has it).
+    Windows only (exported only where the standard library has it).  Not a
+    checkpoint.
+
+    Args:
+        info: the bytes returned by ``socket.share()`` in another process.
     """
     # getattr: the standard library (and its stubs) have it on Windows only.
     stdlib_fromshare: Callable[[bytes], _stdlib_socket.socket] = getattr(  # noqa: B009
@@ -374,7 +510,18 @@ async def send_fds(
     """Send ``buffers`` and the file descriptors ``fds`` over a Unix socket,
     like :func:`socket.send_fds` but async and taking a trio socket.  A checkpoint.
 
-    Returns the number of bytes sent (as ``sendmsg`` does).
+    Args:
+        sock: the trio socket to send on (``AF_UNIX``).
+        buffers: the data to send, as bytes-like objects.
+        fds: the file descriptors to pass (they stay yours to close).
+        flags: flags for ``sendmsg`` (default 0).
+        address: the destination, for an unconnected socket (default None).
+
+    Returns:
+        The number of bytes sent (as ``sendmsg`` does).
+
+    Raises:
+        OSError: if the send fails.
     """
     ancdata = [(_stdlib_socket.SOL_SOCKET, _stdlib_socket.SCM_RIGHTS, array.array("i", fds))]
     return await sock.sendmsg(buffers, ancdata, flags, address)
@@ -386,9 +533,19 @@ async def recv_fds(
     """Receive up to ``bufsize`` bytes and up to ``maxfds`` file descriptors,
     like :func:`socket.recv_fds` but async and taking a trio socket.  A checkpoint.
 
-    Returns ``(data, fds, msg_flags, address)``; the received descriptors are
-    new ones, yours to close.  Unlike the standard library's (which drops
-    it), ``flags`` is passed on to ``recvmsg``.
+    Args:
+        sock: the trio socket to receive on (``AF_UNIX``).
+        bufsize: the most bytes of data to receive.
+        maxfds: the most file descriptors to receive.
+        flags: flags for ``recvmsg``; unlike the standard library's (which
+            drops it), this is passed on.
+
+    Returns:
+        ``(data, fds, msg_flags, address)``; the received descriptors are new
+        ones, yours to close.
+
+    Raises:
+        OSError: if the receive fails.
     """
     fds = array.array("i")
     msg, ancdata, msg_flags, address = await sock.recvmsg(
@@ -429,7 +586,11 @@ def _unsupported(name: str, why: str) -> Callable[..., NoReturn]:
         raise AttributeError(f"trio sockets do not support {name}(): {why}")
 
     method.__name__ = name
-    method.__doc__ = f"Not supported: {why}"
+    method.__doc__ = (
+        f"Not supported: {why}.\n\n"
+        f"Not a checkpoint.  Whatever ``*args`` and ``**kwargs`` it is given,\n\n"
+        f"Raises:\n    AttributeError: always."
+    )
     return method
 
 
@@ -474,6 +635,11 @@ class SocketType:
     _sock: _stdlib_socket.socket
 
     def __init__(self) -> None:
+        """Not public: get a socket from :func:`socket` and friends.
+
+        Raises:
+            TypeError: always.
+        """
         raise TypeError(
             "SocketType has no public constructor: use trio_socket.socket(), socketpair(), "
             "fromfd() or from_stdlib_socket()"
@@ -528,44 +694,104 @@ class SocketType:
         return self._sock.proto
 
     def fileno(self) -> int:
-        """The file descriptor (-1 once closed)."""
+        """The file descriptor (-1 once closed).  Not a checkpoint."""
         return self._sock.fileno()
 
     def getsockopt(self, level: int, optname: int, buflen: int | None = None) -> Any:
-        """Like :meth:`socket.socket.getsockopt`."""
+        """Get a socket option, like :meth:`socket.socket.getsockopt`.  Not a checkpoint.
+
+        Args:
+            level: the protocol level, e.g. ``SOL_SOCKET``.
+            optname: the option, e.g. ``SO_REUSEADDR``.
+            buflen: if given, return the option as bytes of at most this
+                length; otherwise as an int.
+
+        Raises:
+            OSError: if the option cannot be read.
+        """
         if buflen is None:
             return self._sock.getsockopt(level, optname)
         return self._sock.getsockopt(level, optname, buflen)
 
     def setsockopt(self, level: int, optname: int, value: Any, optlen: int | None = None) -> None:
-        """Like :meth:`socket.socket.setsockopt`."""
+        """Set a socket option, like :meth:`socket.socket.setsockopt`.  Not a checkpoint.
+
+        Args:
+            level: the protocol level, e.g. ``SOL_SOCKET``.
+            optname: the option, e.g. ``SO_REUSEADDR``.
+            value: an int, a bytes-like object, or None (then ``optlen`` is
+                required).
+            optlen: the option length, for a ``value`` of None.
+
+        Raises:
+            OSError: if the option cannot be set.
+        """
         if optlen is None:
             self._sock.setsockopt(level, optname, value)
         else:
             self._sock.setsockopt(level, optname, value, optlen)
 
     def listen(self, backlog: int = min(_stdlib_socket.SOMAXCONN, 128)) -> None:
-        """Like :meth:`socket.socket.listen`."""
+        """Start listening for connections, like :meth:`socket.socket.listen`.
+
+        Not a checkpoint.
+
+        Args:
+            backlog: the most unaccepted connections to queue (default
+                ``min(SOMAXCONN, 128)``).
+
+        Raises:
+            OSError: if the socket cannot listen.
+        """
         self._sock.listen(backlog)
 
     def getsockname(self) -> Any:
-        """Like :meth:`socket.socket.getsockname`."""
+        """This socket's own address, like :meth:`socket.socket.getsockname`.
+
+        Not a checkpoint.
+
+        Raises:
+            OSError: if the socket is closed.
+        """
         return self._sock.getsockname()
 
     def getpeername(self) -> Any:
-        """Like :meth:`socket.socket.getpeername`."""
+        """The connected peer's address, like :meth:`socket.socket.getpeername`.
+
+        Not a checkpoint.
+
+        Raises:
+            OSError: if the socket is not connected.
+        """
         return self._sock.getpeername()
 
     def shutdown(self, how: int) -> None:
-        """Like :meth:`socket.socket.shutdown`."""
+        """Shut down one or both halves of the connection, like
+        :meth:`socket.socket.shutdown`.  Not a checkpoint.
+
+        Args:
+            how: ``SHUT_RD``, ``SHUT_WR`` or ``SHUT_RDWR``.
+
+        Raises:
+            OSError: if the socket is not connected.
+        """
         self._sock.shutdown(how)
 
     def detach(self) -> int:
-        """Like :meth:`socket.socket.detach`: the socket object no longer owns the fd."""
+        """Like :meth:`socket.socket.detach`: the socket object no longer owns the fd.
+
+        Returns the file descriptor.  Not a checkpoint.
+        """
         return self._sock.detach()
 
     def dup(self) -> SocketType:
-        """A trio socket on a duplicate of this socket's file descriptor."""
+        """A trio socket on a duplicate of this socket's file descriptor.
+
+        Not a checkpoint.
+
+        Raises:
+            OSError: if the descriptor cannot be duplicated.
+        """
         return from_stdlib_socket(self._sock.dup())
 
     def close(self) -> None:
@@ -602,12 +828,13 @@ class SocketType:
         """True: a trio socket acts like a blocking socket (its I/O methods wait).
 
         The standard socket underneath is non-blocking; only trio sees that.
+        Not a checkpoint.
         """
         return True
 
     def gettimeout(self) -> None:
         """None, as for a blocking socket: trio sockets have no timeouts
-        (use cancel scopes, e.g. ``trio_core.move_on_after``)."""
+        (use cancel scopes, e.g. ``trio_core.move_on_after``).  Not a checkpoint."""
         return None
 
     @property
@@ -710,9 +937,12 @@ class SocketType:
     def bind(self, address: Address) -> None:
         """Bind to ``address``, which must be numeric (see :meth:`resolve_local_address`).
 
+        Not a checkpoint.
+
         Raises:
             ValueError: if the address holds a hostname, or a port outside 0-65535.
             TypeError: if the port is not an int.
+            OSError: if the address cannot be bound (in use, say).
         """
         self._check_numeric(address, "bind", "resolve_local_address")
         self._sock.bind(address)
@@ -770,12 +1000,25 @@ class SocketType:
             raise OSError(error, f"error connecting to {address!r}: {os.strerror(error)}")
 
     async def accept(self) -> tuple[SocketType, Address]:
-        """Accept a connection: ``(trio socket, address)``.  A checkpoint."""
+        """Accept a connection: ``(trio socket, address)``.  A checkpoint.
+
+        Raises:
+            OSError: if the accept fails.
+        """
         sock, address = await self._io(wait_readable, self._sock.accept)
         return from_stdlib_socket(sock), address
 
     async def recv(self, bufsize: int, flags: int = 0) -> bytes:
-        """Receive up to ``bufsize`` bytes (``b""`` at end of stream).  A checkpoint."""
+        """Receive up to ``bufsize`` bytes (``b""`` at end of stream).  A checkpoint.
+
+        Args:
+            bufsize: the most bytes to receive.
+            flags: ``MSG_*`` flags, as for :meth:`socket.socket.recv` (default 0).
+
+        Raises:
+            ValueError: if ``bufsize`` is negative.
+            OSError: if the receive fails.
+        """
         await checkpoint_if_cancelled()
         sock = self._sock
         try:
@@ -798,29 +1041,82 @@ class SocketType:
                 pass
 
     async def recv_into(self, buffer: WriteableBuffer, nbytes: int = 0, flags: int = 0) -> int:
-        """Receive into ``buffer``; returns the byte count.  A checkpoint."""
+        """Receive into ``buffer``; returns the byte count.  A checkpoint.
+
+        Args:
+            buffer: a writable bytes-like object.
+            nbytes: the most bytes to receive (0: the size of ``buffer``).
+            flags: ``MSG_*`` flags, as for :meth:`socket.socket.recv_into`.
+
+        Raises:
+            OSError: if the receive fails.
+        """
         return await self._io(wait_readable, self._sock.recv_into, buffer, nbytes, flags)
 
     async def recvfrom(self, bufsize: int, flags: int = 0) -> tuple[bytes, Address]:
-        """Receive a datagram: ``(data, address)``.  A checkpoint."""
+        """Receive a datagram: ``(data, address)``.  A checkpoint.
+
+        Args:
+            bufsize: the most bytes to receive.
+            flags: ``MSG_*`` flags, as for :meth:`socket.socket.recvfrom`.
+
+        Raises:
+            OSError: if the receive fails.
+        """
         return await self._io(wait_readable, self._sock.recvfrom, bufsize, flags)
 
     async def recvfrom_into(
         self, buffer: WriteableBuffer, nbytes: int = 0, flags: int = 0
     ) -> tuple[int, Address]:
-        """Receive a datagram into ``buffer``: ``(nbytes, address)``.  A checkpoint."""
+        """Receive a datagram into ``buffer``: ``(nbytes, address)``.  A checkpoint.
+
+        Args:
+            buffer: a writable bytes-like object.
+            nbytes: the most bytes to receive (0: the size of ``buffer``).
+            flags: ``MSG_*`` flags, as for :meth:`socket.socket.recvfrom_into`.
+
+        Raises:
+            OSError: if the receive fails.
+        """
         return await self._io(wait_readable, self._sock.recvfrom_into, buffer, nbytes, flags)
 
     async def recvmsg(
         self, bufsize: int, ancbufsize: int = 0, flags: int = 0
     ) -> tuple[bytes, list[tuple[int, int, bytes]], int, Any]:
-        """Like :meth:`socket.socket.recvmsg`.  A checkpoint."""
+        """Receive data and ancillary data, like :meth:`socket.socket.recvmsg`.
+
+        A checkpoint.
+
+        Args:
+            bufsize: the most bytes of data to receive.
+            ancbufsize: the size of the buffer for ancillary data (default 0).
+            flags: ``MSG_*`` flags (default 0).
+
+        Returns:
+            ``(data, ancdata, msg_flags, address)``.
+
+        Raises:
+            OSError: if the receive fails.
+        """
         return await self._io(wait_readable, self._sock.recvmsg, bufsize, ancbufsize, flags)
 
     async def recvmsg_into(
         self, buffers: Iterable[WriteableBuffer], ancbufsize: int = 0, flags: int = 0
     ) -> tuple[int, list[tuple[int, int, bytes]], int, Any]:
-        """Like :meth:`socket.socket.recvmsg_into`.  A checkpoint."""
+        """Receive data into ``buffers`` and ancillary data, like
+        :meth:`socket.socket.recvmsg_into`.  A checkpoint.
+
+        Args:
+            buffers: writable bytes-like objects, filled in order.
+            ancbufsize: the size of the buffer for ancillary data (default 0).
+            flags: ``MSG_*`` flags (default 0).
+
+        Returns:
+            ``(nbytes, ancdata, msg_flags, address)``.
+
+        Raises:
+            OSError: if the receive fails.
+        """
         return await self._io(
             wait_readable, self._sock.recvmsg_into, list(buffers), ancbufsize, flags
         )
@@ -829,9 +1125,19 @@ class SocketType:
         """Send a datagram to a numeric address: ``sendto(data[, flags], address)``.
         A checkpoint.
 
+        Args:
+            data: the bytes-like object to send.
+            flags_or_address: ``flags`` when ``address`` is given, else the
+                address (with flags 0), as in the standard library.
+            address: the destination address, numeric.
+
+        Returns:
+            The number of bytes sent.
+
         Raises:
             ValueError: if the address holds a hostname, or a port outside 0-65535.
             TypeError: if the port is not an int.
+            OSError: if the send fails.
         """
         if address is None:
             flags, address = 0, flags_or_address
@@ -849,9 +1155,19 @@ class SocketType:
     ) -> int:
         """Like :meth:`socket.socket.sendmsg`, with a numeric ``address``.  A checkpoint.
 
+        Args:
+            buffers: the data to send, as bytes-like objects.
+            ancdata: ``(level, type, data)`` tuples of ancillary data (default none).
+            flags: ``MSG_*`` flags (default 0).
+            address: the destination, for an unconnected socket (default None).
+
+        Returns:
+            The number of bytes sent.
+
         Raises:
             ValueError: if the address holds a hostname, or a port outside 0-65535.
             TypeError: if the port is not an int.
+            OSError: if the send fails.
         """
         buffers = list(buffers)
         ancdata = list(ancdata)
@@ -876,6 +1192,19 @@ class SocketType:
             """Like :meth:`socket.socket.sendmsg_afalg` (Linux ``AF_ALG`` sockets),
             but async: it waits while the kernel cannot take the data, where the
             non-blocking standard method would raise BlockingIOError.  A checkpoint.
+
+            Args:
+                msg: the data to send, as bytes-like objects.
+                op: the operation, ``ALG_OP_ENCRYPT`` or ``ALG_OP_DECRYPT``.
+                iv: the initialization vector, if any.
+                assoclen: the length of associated data (AEAD), if any.
+                flags: ``MSG_*`` flags (default 0).
+
+            Returns:
+                The number of bytes sent.
+
+            Raises:
+                OSError: if the send fails.
             """
             kwargs: dict[str, Any] = {"op": op, "flags": flags}
             if iv is not None:
@@ -888,6 +1217,10 @@ class SocketType:
 
     async def sendall(self, data: ReadableBuffer, flags: int = 0) -> None:
         """Send all of ``data``, waiting while the OS buffer is full.  A checkpoint.
+
+        Args:
+            data: the bytes-like object to send.
+            flags: ``MSG_*`` flags, as for :meth:`socket.socket.send` (default 0).
 
         Raises:
             OSError: if the connection fails.
@@ -927,7 +1260,13 @@ class SocketType:
         library's, it leaves the file position just after the last byte sent
         and returns the number of bytes sent.  A checkpoint.
 
+        Args:
+            file: a file opened in binary mode.
+            offset: where in ``file`` to start (default 0).
+            count: how many bytes to send (default None: to the end).
+
         Raises:
+            ValueError: if ``offset`` is negative or ``count`` is not positive.
             OSError: on failure; as with :meth:`sendall`, the exception's
                 ``partial_result.bytes_sent`` says how much was sent.
         """
