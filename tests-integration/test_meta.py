@@ -1,6 +1,11 @@
 import importlib.metadata
+import os
+import select
 import subprocess
 import sys
+import time
+
+import pytest
 
 import trio
 import trio.socket
@@ -38,3 +43,57 @@ def test_python_dash_m_trio_is_the_async_repl() -> None:
     assert proc.returncode == 0, proc.stderr
     assert "answer 42" in proc.stdout
     assert '"trio" is already imported' in proc.stdout + proc.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith(("linux", "darwin")), reason="needs a Unix pty")
+def test_python_dash_m_trio_in_a_terminal() -> None:
+    """``python -m trio`` on a pseudo-terminal, as a user at a keyboard runs it."""
+    launcher = (  # take the pty as the controlling terminal, then become the REPL
+        "import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
+        "os.execv(sys.executable, [sys.executable, '-m', 'trio'])"
+    )
+    master, slave = os.openpty()
+    env = {**os.environ, "TERM": "dumb", "INPUTRC": os.devnull, "PYTHONUNBUFFERED": "1"}
+    with subprocess.Popen(
+        [sys.executable, "-c", launcher],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        start_new_session=True,
+        env=env,
+    ) as proc:
+        os.close(slave)
+        transcript = ""
+        typed = False
+        deadline = time.monotonic() + 30
+        try:
+            while time.monotonic() < deadline:
+                ready, _, _ = select.select([master], [], [], 0.1)
+                if ready:
+                    try:
+                        data = os.read(master, 4096).decode(errors="replace")
+                    except OSError:  # EIO: the REPL exited and closed the terminal
+                        data = ""
+                    if not data:
+                        break
+                    transcript += data.replace("\r\n", "\n")
+                if not typed and ">>> " in transcript:
+                    os.write(
+                        master,
+                        b"x = await trio.to_thread.run_sync(lambda: 6 * 7)\r"
+                        b"async with trio.open_nursery() as n:\r"
+                        b"    n.start_soon(trio.sleep, 0)\r"
+                        b"\r"
+                        b"print('answer', x, type(trio.current_time()).__name__)\r"
+                        b"exit()\r",
+                    )
+                    typed = True
+            returncode = proc.wait(timeout=10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            os.close(master)
+    assert "async REPL" in transcript, transcript
+    assert "answer 42 float" in transcript, transcript
+    assert "Traceback" not in transcript, transcript
+    assert returncode == 0, transcript
