@@ -588,7 +588,7 @@ def _unsupported(name: str, why: str) -> Callable[..., NoReturn]:
     method.__name__ = name
     method.__doc__ = (
         f"Not supported: {why}.\n\n"
-        f"Not a checkpoint.  Whatever ``*args`` and ``**kwargs`` it is given,\n\n"
+        f"Not a checkpoint.  It takes any ``*args`` and ``**kwargs`` only to refuse them.\n\n"
         f"Raises:\n    AttributeError: always."
     )
     return method
