@@ -196,7 +196,7 @@ def integration(session: nox.Session, py: str) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """`mypy --strict` over every distribution's src/ (and the tests that type-check)."""
+    """`mypy --strict` over every distribution's src/ and tools/."""
     session.install("mypy>=1.10", "pytest>=8", "trustme>=1.1", "hypothesis>=6")
     _install_local(session, *PACKAGES, "trio")
     session.run(
@@ -204,6 +204,7 @@ def typecheck(session: nox.Session) -> None:
         "--strict",
         "src/trio",
         *(f"packages/{p}/src/{IMPORT_NAMES[p]}" for p in PACKAGES),
+        "tools",
     )
 
 
