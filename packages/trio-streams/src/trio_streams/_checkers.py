@@ -523,6 +523,8 @@ async def check_one_way_stream(
     stream broken (the peer never sees a truncated message followed by more
     data).
 
+    A checkpoint (it runs the streams, with many checkpoints).
+
     Args:
         stream_maker: an async function returning a connected
             ``(send_stream, recv_stream)`` pair.
@@ -628,6 +630,8 @@ async def check_two_way_stream(
     :exc:`BrokenStreamError` from ``sendall``, and that both sides may close
     gracefully at the same time without waiting for each other.
 
+    A checkpoint (it runs the streams, with many checkpoints).
+
     Args:
         stream_maker: an async function returning two connected streams.
         clogged_stream_maker: optional; two connected streams whose ``sendall``
@@ -657,6 +661,8 @@ async def check_half_closeable_stream(
     raises :exc:`~trio_core.ClosedResourceError`; ``send_eof`` twice is fine;
     and (with ``clogged_stream_maker``) ``send_eof`` while another task is
     blocked in ``sendall`` raises :exc:`~trio_core.BusyResourceError`.
+
+    A checkpoint (it runs the streams, with many checkpoints).
 
     Args:
         stream_maker: an async function returning two connected half-closeable streams.

@@ -422,7 +422,7 @@ def memory_stream_one_way_pair() -> tuple[MemorySendStream, MemoryRecvStream]:
     unbounded, so ``sendall`` never blocks).  Closing the send stream ends
     the receive stream's data; closing the receive stream makes later sends
     raise :exc:`BrokenStreamError`.  Replace the hooks to simulate a slow or
-    misbehaving network.
+    misbehaving network.  Not a checkpoint.
 
     Returns:
         ``(send_stream, recv_stream)``.
@@ -452,7 +452,7 @@ def _staple_pair(
 
 def memory_stream_pair() -> tuple[StapledStream, StapledStream]:
     """Two connected two-way streams, each made of a :func:`memory_stream_one_way_pair`
-    per direction; half-closeable.
+    per direction; half-closeable.  Not a checkpoint.
 
     Returns:
         ``(left, right)``: what ``left`` sends, ``right`` receives, and back.
@@ -630,7 +630,7 @@ def lockstep_stream_one_way_pair() -> tuple[SendStream, RecvStream]:
     for testing flow control and for the conformance checkers'
     ``clogged_stream_maker``.  A ``sendall`` cancelled before the receiver
     took anything sends nothing; one cancelled after it took part of the
-    data leaves the stream broken.
+    data leaves the stream broken.  Not a checkpoint.
 
     Returns:
         ``(send_stream, recv_stream)``.
@@ -641,7 +641,7 @@ def lockstep_stream_one_way_pair() -> tuple[SendStream, RecvStream]:
 
 def lockstep_stream_pair() -> tuple[StapledStream, StapledStream]:
     """Two connected two-way streams made of two :func:`lockstep_stream_one_way_pair`;
-    half-closeable.
+    half-closeable.  Not a checkpoint.
 
     Returns:
         ``(left, right)``.

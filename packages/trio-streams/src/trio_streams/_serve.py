@@ -204,6 +204,9 @@ async def serve_listeners(
     <trio_core.Nursery.start>` to learn when it is serving; that returns the
     listeners.
 
+    A checkpoint: it runs until cancelled (or until something fails), and
+    never returns normally.
+
     Args:
         handler: an async function taking the accepted stream.
         listeners: the listeners to serve; this function takes them over.
@@ -213,6 +216,10 @@ async def serve_listeners(
 
     Raises:
         ValueError: if ``listeners`` is empty.
+        ExceptionGroup: holding a listener's ``accept`` error (other than the
+            resource errors above) or what a handler raised, as nurseries
+            report errors (a handler in ``handler_nursery`` fails that
+            nursery instead).
     """
     listeners = list(listeners)
     if not listeners:
@@ -242,6 +249,9 @@ async def serve_tcp(
     :class:`SocketListener` once listening (find the port of ``port=0`` with
     ``listeners[0].socket.getsockname()[1]``).
 
+    A checkpoint: it runs until cancelled (or until something fails), and
+    never returns normally.
+
     Args:
         handler: an async function taking a :class:`SocketStream`.
         port: the port (0: any free port, the same on every address).
@@ -251,7 +261,10 @@ async def serve_tcp(
         task_status: for :meth:`Nursery.start <trio_core.Nursery.start>`.
 
     Raises:
+        TypeError: if ``port`` or ``backlog`` is not an int.
+        ValueError: if ``port`` is out of range or ``backlog`` is negative.
         OSError: if listening fails (the port is in use, say).
+        ExceptionGroup: as :func:`serve_listeners` raises it.
     """
     listeners = await open_tcp_listeners(port, host=host, backlog=backlog)
     await serve_listeners(

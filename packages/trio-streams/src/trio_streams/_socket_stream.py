@@ -289,7 +289,11 @@ class SocketStream(HalfCloseableStream):
             value: an int or bytes, or ``None`` together with ``length``.
             length: the option length, only with ``value=None``.
 
+        Not a checkpoint.
+
         Raises:
+            TypeError: if ``value`` is None without a ``length``, or a
+                ``length`` comes with a ``value`` that is not None.
             OSError: if the operating system refuses.
         """
         if length is None:
@@ -309,8 +313,13 @@ class SocketStream(HalfCloseableStream):
             option: the option.
             buffersize: 0 for an int result; otherwise the size of the bytes result.
 
+        Not a checkpoint.
+
         Returns:
             An int, or bytes if ``buffersize`` is given.
+
+        Raises:
+            OSError: if the operating system refuses.
         """
         if buffersize == 0:
             return self.socket.getsockopt(level, option)

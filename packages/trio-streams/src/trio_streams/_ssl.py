@@ -511,6 +511,9 @@ class SSLStream(Stream):
     async def send_eof(self) -> NoReturn:
         """Not supported: TLS cannot end one direction of a session.
 
+        A checkpoint before it raises :exc:`NotImplementedError`; the busy,
+        closed and broken errors are raised at once, without one.
+
         Raises:
             trio_core.BusyResourceError: if another task is sending.
             trio_core.ClosedResourceError: if the stream was closed.
@@ -681,6 +684,8 @@ class SSLStream(Stream):
             The certificate (a dict of its fields; empty if it was not
             validated), or ``None`` if the peer sent none.
 
+        Not a checkpoint.
+
         Raises:
             NeedHandshakeError: before the handshake completed.
         """
@@ -692,6 +697,8 @@ class SSLStream(Stream):
     def selected_alpn_protocol(self) -> str | None:
         """The protocol the handshake agreed on with ALPN, or ``None``.
 
+        Not a checkpoint.
+
         Raises:
             NeedHandshakeError: before the handshake completed.
         """
@@ -701,6 +708,8 @@ class SSLStream(Stream):
     def cipher(self) -> tuple[str, str, int] | None:
         """``(cipher name, protocol version, secret bits)`` of the session.
 
+        Not a checkpoint.
+
         Raises:
             NeedHandshakeError: before the handshake completed.
         """
@@ -709,6 +718,8 @@ class SSLStream(Stream):
 
     def version(self) -> str | None:
         """The TLS version of the session, such as ``"TLSv1.3"``.
+
+        Not a checkpoint.
 
         Raises:
             NeedHandshakeError: before the handshake completed.

@@ -81,6 +81,9 @@ async def serve_ssl_over_tcp(
     <trio_core.Nursery.start>`, returns the list of :class:`SSLListener`
     (the port: ``listeners[0].transport_listener.socket.getsockname()[1]``).
 
+    A checkpoint: it runs until cancelled (or until something fails), and
+    never returns normally.
+
     Args:
         handler: an async function taking an :class:`SSLStream`.
         port: the port (0: any free port).
@@ -92,7 +95,11 @@ async def serve_ssl_over_tcp(
         task_status: for :meth:`Nursery.start <trio_core.Nursery.start>`.
 
     Raises:
+        TypeError: if ``ssl_context`` is not an :class:`ssl.SSLContext` (or
+            ``port`` or ``backlog`` is not an int).
+        ValueError: if ``port`` is out of range or ``backlog`` is negative.
         OSError: if listening fails.
+        ExceptionGroup: as :func:`serve_listeners` raises it.
     """
     if not isinstance(ssl_context, ssl.SSLContext):
         raise TypeError(f"ssl_context must be an ssl.SSLContext, got {ssl_context!r}")

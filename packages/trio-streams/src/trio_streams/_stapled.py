@@ -74,8 +74,9 @@ class StapledStream(HalfCloseableStream):
             await stream.send_eof()
 
     async def recv(self, max_bytes: int) -> bytes:
-        """Receive from :attr:`recv_stream` (see :meth:`RecvStream.recv
-        <trio_streams.abc.RecvStream.recv>`).  A checkpoint."""
+        """Receive up to ``max_bytes`` bytes from :attr:`recv_stream` (see
+        :meth:`RecvStream.recv <trio_streams.abc.RecvStream.recv>`, whose
+        errors it raises).  A checkpoint."""
         return await self.recv_stream.recv(max_bytes)
 
     def forceful_close(self) -> None:

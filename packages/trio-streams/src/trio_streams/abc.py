@@ -109,6 +109,7 @@ class AsyncResource(ABC):
         await checkpoint()
 
     async def __aenter__(self) -> Self:
+        """Return this resource, for ``async with``.  Not a checkpoint (it does not yield)."""
         return self
 
     async def __aexit__(
@@ -117,6 +118,11 @@ class AsyncResource(ABC):
         exc_value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        """Close this resource with :meth:`graceful_close` on leaving ``async with``.
+
+        A checkpoint.  The exception (if any) leaving the block, given as
+        ``exc_type``, ``exc_value`` and ``traceback``, is not suppressed.
+        """
         await self.graceful_close()
 
 
@@ -214,6 +220,13 @@ class RecvStream(AsyncResource):
         return self
 
     async def __anext__(self) -> bytes:
+        """The next chunk, from ``recv(DEFAULT_RECV_CHUNK)``.  A checkpoint.
+
+        Raises:
+            StopAsyncIteration: at the end of the stream (ending ``async for``).
+
+        Any other error is :meth:`recv`'s.
+        """
         data = await self.recv(DEFAULT_RECV_CHUNK)
         if not data:
             raise StopAsyncIteration
@@ -232,6 +245,8 @@ class Stream(SendStream, RecvStream):
         The result sends on ``send_stream`` and receives on ``recv_stream``;
         closing it closes both.  It is a :class:`HalfCloseableStream`: its
         ``send_eof`` ends ``send_stream`` only.
+
+        Not a checkpoint.
 
         Args:
             send_stream: where ``sendall`` and ``send_eof`` go.
