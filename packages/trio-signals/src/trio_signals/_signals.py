@@ -172,6 +172,10 @@ class SignalReceiver:
     Each iteration waits until at least one signal has arrived, then yields
     the ``set`` of every signal received since the previous iteration.  Only
     usable while its ``with`` block is open.
+
+    It has no public constructor: :class:`catch_signals` makes one on entry,
+    from the run's ``token`` (to wake the waiting task from a signal handler)
+    and the validated ``signals`` to watch.
     """
 
     __slots__ = ("_token", "_signals", "_pending", "_lot", "_closed")
