@@ -35,7 +35,16 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class MemoryChannelStatistics:
-    """What ``statistics()`` of either end returns."""
+    """What ``statistics()`` of either end returns.
+
+    Attributes:
+        current_buffer_used: the number of values in the buffer.
+        max_buffer_size: the buffer's capacity (an int, or ``math.inf``).
+        open_send_channels: the number of sending ends not yet closed.
+        open_receive_channels: the number of receiving ends not yet closed.
+        tasks_waiting_send: the number of tasks blocked in ``send``.
+        tasks_waiting_receive: the number of tasks blocked in ``receive``.
+    """
 
     current_buffer_used: int
     max_buffer_size: int | float
@@ -105,7 +114,10 @@ class _ChannelEnd:
 
 @final
 class MemorySendChannel(_ChannelEnd, Generic[T]):
-    """The sending end of a memory channel; made by :func:`open_memory_channel`."""
+    """The sending end of a memory channel; made by :func:`open_memory_channel`.
+
+    No public constructor: get more sending ends with :meth:`clone`.
+    """
 
     __slots__ = ("_state",)
 
@@ -134,7 +146,7 @@ class MemorySendChannel(_ChannelEnd, Generic[T]):
         await self.aclose()
 
     def statistics(self) -> MemoryChannelStatistics:
-        """The state of the channel."""
+        """The state of the channel, as a :class:`MemoryChannelStatistics`.  Not a checkpoint."""
         return self._state.statistics()
 
     @enable_ki_protection
@@ -193,7 +205,7 @@ class MemorySendChannel(_ChannelEnd, Generic[T]):
 
     def clone(self) -> MemorySendChannel[T]:
         """Another sending end of the same channel; receivers see end-of-channel
-        only when every sending end is closed.
+        only when every sending end is closed.  Not a checkpoint.
 
         Raises:
             ClosedResourceError: if this end was closed.
@@ -230,6 +242,7 @@ class MemoryReceiveChannel(_ChannelEnd, Generic[T]):
     """The receiving end of a memory channel; made by :func:`open_memory_channel`.
 
     ``async for value in channel`` receives until every sending end is closed.
+    No public constructor: get more receiving ends with :meth:`clone`.
     """
 
     __slots__ = ("_state",)
@@ -258,7 +271,7 @@ class MemoryReceiveChannel(_ChannelEnd, Generic[T]):
         await self.aclose()
 
     def statistics(self) -> MemoryChannelStatistics:
-        """The state of the channel."""
+        """The state of the channel, as a :class:`MemoryChannelStatistics`.  Not a checkpoint."""
         return self._state.statistics()
 
     @enable_ki_protection
@@ -320,6 +333,8 @@ class MemoryReceiveChannel(_ChannelEnd, Generic[T]):
     def clone(self) -> MemoryReceiveChannel[T]:
         """Another receiving end of the same channel (each value goes to one of them).
 
+        Not a checkpoint.
+
         Raises:
             ClosedResourceError: if this end was closed.
         """
@@ -370,6 +385,7 @@ class open_memory_channel(tuple["MemorySendChannel[T]", "MemoryReceiveChannel[T]
     """Open a memory channel: ``send_channel, receive_channel = open_memory_channel(0)``.
 
     Written as a class so that ``open_memory_channel[int](10)`` types the ends.
+    Not a checkpoint.
 
     Args:
         max_buffer_size: how many values may wait in the buffer before

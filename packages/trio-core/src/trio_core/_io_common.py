@@ -58,7 +58,13 @@ def closed_error() -> Error:
 
 @dataclass(frozen=True, slots=True)
 class IOStatistics:
-    """What ``current_statistics().io_statistics`` reports."""
+    """What ``current_statistics().io_statistics`` reports.
+
+    Attributes:
+        backend: the OS facility in use: ``"epoll"``, ``"kqueue"`` or ``"poll"``.
+        tasks_waiting_read: the number of tasks blocked in ``wait_readable``.
+        tasks_waiting_write: the number of tasks blocked in ``wait_writable``.
+    """
 
     backend: str
     tasks_waiting_read: int

@@ -55,6 +55,12 @@ def enable_ki_protection(fn: F) -> F:
     task at its next checkpoint instead.  Works on sync functions, async
     functions and (async) generators; it marks the function's code object, so
     calls cost nothing extra.
+
+    Args:
+        fn: the function to protect; it is returned, marked (not wrapped).
+
+    Raises:
+        TypeError: if ``fn`` is not a Python function (a builtin, say).
     """
     _CODE_MARKS[_code_of(fn)] = True
     return fn
@@ -62,7 +68,16 @@ def enable_ki_protection(fn: F) -> F:
 
 def disable_ki_protection(fn: F) -> F:
     """Decorator: Control-C raises KeyboardInterrupt inside ``fn`` immediately,
-    even when it is called from protected code."""
+    even when it is called from protected code.
+
+    Not a checkpoint (and neither is calling the decorated function).
+
+    Args:
+        fn: the function to unprotect; it is returned, marked (not wrapped).
+
+    Raises:
+        TypeError: if ``fn`` is not a Python function (a builtin, say).
+    """
     _CODE_MARKS[_code_of(fn)] = False
     return fn
 
@@ -102,6 +117,6 @@ def ki_protection_enabled(frame: types.FrameType | None) -> bool:
 def currently_ki_protected() -> bool:
     """Return True if the calling code is protected from KeyboardInterrupt.
 
-    See :func:`enable_ki_protection`.
+    See :func:`enable_ki_protection`.  Not a checkpoint.
     """
     return ki_protection_enabled(sys._getframe(1))

@@ -21,7 +21,11 @@ _NO_VALUE = _NoValue()
 
 @final
 class RunVarToken(Generic[T]):
-    """Returned by :meth:`RunVar.set`; pass it to :meth:`RunVar.reset` to undo the set."""
+    """Returned by :meth:`RunVar.set`; pass it to :meth:`RunVar.reset` to undo the set.
+
+    No public constructor.  ``previous_value`` is the value the variable had
+    before the set (or a "no value" marker).
+    """
 
     __slots__ = ("_var", "previous_value", "_redeemed")
 
@@ -57,6 +61,12 @@ class RunVar(Generic[T]):
     def get(self, default: T | _NoValue = _NO_VALUE) -> T:
         """The value in the current run (else ``default``, else the RunVar's default).
 
+        Not a checkpoint.
+
+        Args:
+            default: returned if the variable has no value in this run (it
+                takes precedence over the RunVar's own default).
+
         Raises:
             LookupError: if there is no value and no default.
             RuntimeError: outside of a run.
@@ -72,7 +82,19 @@ class RunVar(Generic[T]):
             raise LookupError(f"{self!r} has no value in this run, and no default") from None
 
     def set(self, value: T) -> RunVarToken[T]:
-        """Set the value for the current run; returns a token for :meth:`reset`."""
+        """Set the value for the current run; returns a token for :meth:`reset`.
+
+        Not a checkpoint.
+
+        Args:
+            value: the new value.
+
+        Returns:
+            A :class:`RunVarToken`.
+
+        Raises:
+            RuntimeError: outside of a run.
+        """
         values = _runner().run_vars
         token = RunVarToken(self, values.get(self, _NO_VALUE))
         values[self] = value
@@ -81,8 +103,14 @@ class RunVar(Generic[T]):
     def reset(self, token: RunVarToken[T]) -> None:
         """Restore the value the variable had before the :meth:`set` that made ``token``.
 
+        Not a checkpoint.
+
+        Args:
+            token: what :meth:`set` returned; each token can be used once.
+
         Raises:
             ValueError: if ``token`` is from another RunVar, or was used already.
+            RuntimeError: outside of a run.
         """
         if not isinstance(token, RunVarToken) or token._var is not self:
             raise ValueError(f"{token!r} was not made by {self!r}")

@@ -80,14 +80,20 @@ class MockClock(Clock):
         return self._virtual_base + self._rate * (real - self._real_base)
 
     def start_clock(self) -> None:
-        """Called by the run: nothing to do (the virtual time keeps its value)."""
+        """Called by the run: nothing to do (the virtual time keeps its value).
+
+        Not a checkpoint.
+        """
 
     def current_time(self) -> float:
-        """The virtual time."""
+        """The virtual time.  Not a checkpoint."""
         return self._real_to_virtual(time.perf_counter())
 
     def deadline_to_sleep_time(self, deadline: float) -> float:
-        """Real seconds until the virtual ``deadline`` (a huge number if time stands still)."""
+        """Real seconds until the virtual ``deadline`` (a huge number if time stands still).
+
+        Called by the run loop.  Not a checkpoint.
+        """
         virtual_timeout = deadline - self.current_time()
         if virtual_timeout <= 0:
             return 0.0

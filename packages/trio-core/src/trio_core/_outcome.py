@@ -24,17 +24,40 @@ class Outcome(Generic[T_co]):
     __slots__ = ()
 
     def unwrap(self) -> T_co:
-        """Return the value, or raise the exception this outcome holds."""
+        """Return the value, or raise the exception this outcome holds.
+
+        Not a checkpoint.  Implemented by :class:`Value` and :class:`Error`.
+
+        Raises:
+            BaseException: the exception an :class:`Error` holds.
+        """
         raise NotImplementedError
 
     def send(self, gen: Generator[Any, Any, Any]) -> Any:
-        """Send the value into ``gen``, or throw the exception into it."""
+        """Send the value into ``gen``, or throw the exception into it.
+
+        Not a checkpoint.
+
+        Args:
+            gen: a generator (or coroutine) suspended at a ``yield``.
+
+        Returns:
+            What ``gen`` yields next.
+
+        Raises:
+            NotImplementedError: on the base class itself.
+            BaseException: what ``gen`` raises (StopIteration when it returns).
+        """
         raise NotImplementedError
 
 
 @final
 class Value(Outcome[T_co]):
-    """An outcome that holds a returned value."""
+    """An outcome that holds a returned value.
+
+    Args:
+        value: the value; kept as the ``value`` attribute.
+    """
 
     __slots__ = ("value",)
 
@@ -50,17 +73,31 @@ class Value(Outcome[T_co]):
     __hash__ = None  # type: ignore[assignment]
 
     def unwrap(self) -> T_co:
-        """Return the held value."""
+        """Return the held value.  Not a checkpoint."""
         return self.value
 
     def send(self, gen: Generator[Any, Any, Any]) -> Any:
-        """Send the held value into ``gen``."""
+        """Send the held value into ``gen`` and return what it yields next.  Not a checkpoint.
+
+        Args:
+            gen: a generator (or coroutine) suspended at a ``yield``.
+
+        Raises:
+            BaseException: what ``gen`` raises (StopIteration when it returns).
+        """
         return gen.send(self.value)
 
 
 @final
 class Error(Outcome[NoReturn]):
-    """An outcome that holds a raised exception."""
+    """An outcome that holds a raised exception.
+
+    Args:
+        error: the exception instance; kept as the ``error`` attribute.
+
+    Raises:
+        TypeError: if ``error`` is not an exception instance.
+    """
 
     __slots__ = ("error",)
 
@@ -77,7 +114,10 @@ class Error(Outcome[NoReturn]):
 
         An exception that already has a ``__context__`` (it was raised while
         another was being handled) keeps it, rather than taking the one the
-        caller happens to be handling.
+        caller happens to be handling.  Not a checkpoint.
+
+        Raises:
+            BaseException: the held exception, always.
         """
         error = self.error
         context = error.__context__
@@ -89,12 +129,31 @@ class Error(Outcome[NoReturn]):
             del error, context
 
     def send(self, gen: Generator[Any, Any, Any]) -> Any:
-        """Throw the held exception into ``gen``."""
+        """Throw the held exception into ``gen`` and return what it yields next.
+
+        Not a checkpoint.
+
+        Args:
+            gen: a generator (or coroutine) suspended at a ``yield``.
+
+        Raises:
+            BaseException: what ``gen`` raises (the held exception, if it does
+                not catch it).
+        """
         return gen.throw(self.error)
 
 
 def capture(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Value[T] | Error:
-    """Call ``fn(*args, **kwargs)`` and return its result as an :class:`Outcome`."""
+    """Call ``fn(*args, **kwargs)`` and return its result as an :class:`Outcome`.
+
+    A :class:`Value` if it returned, an :class:`Error` if it raised (any
+    exception, even KeyboardInterrupt: this never raises).  Not a checkpoint.
+
+    Args:
+        fn: the function to call.
+        args: positional arguments for it.
+        kwargs: keyword arguments for it.
+    """
     try:
         return Value(fn(*args, **kwargs))
     except BaseException as exc:
@@ -104,7 +163,17 @@ def capture(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Value[T] |
 async def acapture(
     fn: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs
 ) -> Value[T] | Error:
-    """Await ``fn(*args, **kwargs)`` and return its result as an :class:`Outcome`."""
+    """Await ``fn(*args, **kwargs)`` and return its result as an :class:`Outcome`.
+
+    Like :func:`capture`, for async functions.  A checkpoint exactly when
+    ``fn`` is: it adds none of its own (and a :exc:`Cancelled` raised by
+    ``fn`` is captured too).
+
+    Args:
+        fn: the async function to call.
+        args: positional arguments for it.
+        kwargs: keyword arguments for it.
+    """
     try:
         return Value(await fn(*args, **kwargs))
     except BaseException as exc:

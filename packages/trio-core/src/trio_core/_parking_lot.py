@@ -14,7 +14,11 @@ __all__ = ["ParkingLot", "ParkingLotStatistics"]
 
 @dataclass(frozen=True, slots=True)
 class ParkingLotStatistics:
-    """What :meth:`ParkingLot.statistics` returns."""
+    """What :meth:`ParkingLot.statistics` returns.
+
+    Attributes:
+        tasks_waiting: the number of tasks parked in the lot.
+    """
 
     tasks_waiting: int
 
@@ -86,7 +90,15 @@ class ParkingLot:
 
     @enable_ki_protection
     def unpark(self, *, count: int | float = 1) -> list[Task]:
-        """Wake up to ``count`` tasks, longest-waiting first; return them.  Not a checkpoint."""
+        """Wake up to ``count`` tasks, longest-waiting first; return them.  Not a checkpoint.
+
+        Args:
+            count: how many tasks to wake at most: an int >= 0, or ``math.inf``.
+
+        Raises:
+            TypeError: if ``count`` is not an int or ``math.inf``.
+            ValueError: if ``count`` is negative (or a float other than inf).
+        """
         tasks = self._pop_several(count)
         for task in tasks:
             task._runner._reschedule_value(task, None)
@@ -106,7 +118,20 @@ class ParkingLot:
 
     @enable_ki_protection
     def repark(self, new_lot: ParkingLot, *, count: int | float = 1) -> None:
-        """Move up to ``count`` parked tasks to ``new_lot``, without waking them."""
+        """Move up to ``count`` parked tasks to ``new_lot``, without waking them.
+
+        Longest-waiting first; they stay asleep, and are woken later by
+        unparking ``new_lot``.  Not a checkpoint.
+
+        Args:
+            new_lot: the :class:`ParkingLot` to move them to.
+            count: how many tasks to move at most: an int >= 0, or ``math.inf``.
+
+        Raises:
+            TypeError: if ``new_lot`` is not a ParkingLot, or ``count`` is not
+                an int or ``math.inf``.
+            ValueError: if ``count`` is negative (or a float other than inf).
+        """
         if not isinstance(new_lot, ParkingLot):
             raise TypeError(f"new_lot must be a ParkingLot, got {new_lot!r}")
         for task in self._pop_several(count):
@@ -114,9 +139,19 @@ class ParkingLot:
             task.custom_sleep_data = new_lot
 
     def repark_all(self, new_lot: ParkingLot) -> None:
-        """Move every parked task to ``new_lot``."""
+        """Move every parked task to ``new_lot``, without waking them.  Not a checkpoint.
+
+        Args:
+            new_lot: the :class:`ParkingLot` to move them to.
+
+        Raises:
+            TypeError: if ``new_lot`` is not a ParkingLot.
+        """
         self.repark(new_lot, count=len(self._parked))
 
     def statistics(self) -> ParkingLotStatistics:
-        """How many tasks are parked here."""
+        """How many tasks are parked here, as a :class:`ParkingLotStatistics`.
+
+        Not a checkpoint.
+        """
         return ParkingLotStatistics(tasks_waiting=len(self._parked))

@@ -560,7 +560,17 @@ def _ancestors(status: CancelStatus | None) -> Iterator[CancelStatus]:
 def move_on_at(deadline: float, *, shield: bool = False) -> CancelScope:
     """A :class:`CancelScope` that cancels its block at the absolute time ``deadline``.
 
+    Use as ``with move_on_at(deadline) as scope:``; if the deadline expires,
+    the block is cancelled and execution moves on after it
+    (``scope.cancelled_caught`` is then True).  Not a checkpoint.
+
+    Args:
+        deadline: absolute time, on the clock of :func:`current_time`.
+        shield: if True, the scope also shields its block from cancellation
+            coming from outside (see :class:`CancelScope`).
+
     Raises:
+        TypeError: if ``deadline`` is not a number.
         ValueError: if ``deadline`` is NaN.
     """
     return CancelScope(deadline=deadline, shield=shield)
@@ -569,7 +579,15 @@ def move_on_at(deadline: float, *, shield: bool = False) -> CancelScope:
 def move_on_after(seconds: float, *, shield: bool = False) -> CancelScope:
     """A :class:`CancelScope` that cancels its block ``seconds`` after it is entered.
 
+    Use as ``with move_on_after(seconds) as scope:``.  Not a checkpoint.
+
+    Args:
+        seconds: the timeout, counted from entering the block.
+        shield: if True, the scope also shields its block from cancellation
+            coming from outside (see :class:`CancelScope`).
+
     Raises:
+        TypeError: if ``seconds`` is not a number.
         ValueError: if ``seconds`` is negative or NaN.
     """
     if _check_time(seconds, "timeout") < 0:
@@ -605,10 +623,16 @@ def fail_at(deadline: float, *, shield: bool = False) -> _FailScope:
     """Like :func:`move_on_at`, but raise :exc:`TooSlowError` if the deadline expires.
 
     Use as ``with fail_at(deadline) as scope:``; ``scope`` is the underlying
-    :class:`CancelScope`.
+    :class:`CancelScope`.  Not a checkpoint.
+
+    Args:
+        deadline: absolute time, on the clock of :func:`current_time`.
+        shield: if True, the scope also shields its block from cancellation
+            coming from outside (see :class:`CancelScope`).
 
     Raises:
         TooSlowError: on leaving the block, if it was cancelled by the deadline.
+        TypeError: if ``deadline`` is not a number.
         ValueError: if ``deadline`` is NaN.
     """
     return _FailScope(move_on_at(deadline, shield=shield))
@@ -617,8 +641,16 @@ def fail_at(deadline: float, *, shield: bool = False) -> _FailScope:
 def fail_after(seconds: float, *, shield: bool = False) -> _FailScope:
     """Like :func:`move_on_after`, but raise :exc:`TooSlowError` if the time runs out.
 
+    Use as ``with fail_after(seconds) as scope:``.  Not a checkpoint.
+
+    Args:
+        seconds: the timeout, counted from entering the block.
+        shield: if True, the scope also shields its block from cancellation
+            coming from outside (see :class:`CancelScope`).
+
     Raises:
         TooSlowError: on leaving the block, if it was cancelled by the timeout.
+        TypeError: if ``seconds`` is not a number.
         ValueError: if ``seconds`` is negative or NaN.
     """
     return _FailScope(move_on_after(seconds, shield=shield))
@@ -630,7 +662,13 @@ def _abort_always(_: RaiseCancelT) -> Abort:
 
 @enable_ki_protection
 async def sleep_forever() -> NoReturn:
-    """Sleep until cancelled.  A checkpoint (it only ever exits by raising)."""
+    """Sleep until cancelled.  A checkpoint (it only ever exits by raising).
+
+    Raises:
+        Cancelled: when the surrounding scope is cancelled (the normal exit).
+        RuntimeError: if something wakes it with :func:`reschedule` (a bug in
+            that code).
+    """
     await wait_task_rescheduled(_abort_always)
     raise RuntimeError("sleep_forever() was woken up by reschedule(); that is a bug in the caller")
 
@@ -690,7 +728,8 @@ async def sleep(seconds: float) -> None:
 class Task(metaclass=_NoPublicConstructor):
     """A task: one coroutine being run by :func:`run`.
 
-    Tasks are made by :meth:`Nursery.start_soon` and friends, never directly.
+    Tasks are made by :meth:`Nursery.start_soon` and friends, never directly
+    (no public constructor).
     Together with nurseries they form a tree that can be walked from
     :func:`current_root_task` through :attr:`child_nurseries` and
     :attr:`Nursery.child_tasks`.
@@ -839,16 +878,40 @@ class TaskStatus(Protocol[T_contra]):
     """What :meth:`Nursery.start` passes as ``task_status``: call ``started()`` once."""
 
     def started(self, value: T_contra = ...) -> None:
-        """Report that the task has started (and hand ``value`` to ``start()``'s caller)."""
+        """Report that the task has started (and hand ``value`` to ``start()``'s caller).
+
+        From then on the task runs in the nursery ``start()`` was called on.
+        Not a checkpoint.
+
+        Args:
+            value: what ``start()`` returns (default None).
+
+        Raises:
+            RuntimeError: if called twice, or by a task other than the one
+                being started.
+        """
 
 
 @final
 class _TaskStatusIgnored:
+    """The type of :data:`TASK_STATUS_IGNORED`: a task status whose ``started()`` does nothing.
+
+    Use ``TASK_STATUS_IGNORED`` as the default of a ``task_status`` parameter,
+    so that a function written for :meth:`Nursery.start` can also be started
+    with :meth:`Nursery.start_soon` (or awaited directly).
+    """
+
     def __repr__(self) -> str:
         return "TASK_STATUS_IGNORED"
 
     def started(self, value: Any = None) -> None:
-        """Do nothing: the task was started with ``start_soon``, not ``start``."""
+        """Do nothing: the task was started with ``start_soon``, not ``start``.
+
+        Not a checkpoint.
+
+        Args:
+            value: ignored.
+        """
 
 
 #: The default for a ``task_status`` parameter, so that a task written for
@@ -906,7 +969,8 @@ class Nursery(metaclass=_NoPublicConstructor):
 
     The ``async with`` block does not exit until every child has exited.  If a
     child (or the body) raises, the nursery cancels everything else in it and
-    the exceptions propagate together as an :exc:`ExceptionGroup`.
+    the exceptions propagate together as an :exc:`ExceptionGroup`.  No public
+    constructor: get one from :func:`open_nursery`.
     """
 
     __slots__ = (
@@ -1049,6 +1113,12 @@ class Nursery(metaclass=_NoPublicConstructor):
         ``value`` and the task goes on running in this nursery.  Until then the
         task runs in the caller's context: an exception it raises propagates
         out of ``start``, and cancelling the caller cancels it.  A checkpoint.
+
+        Args:
+            async_fn: an async function accepting a ``task_status`` keyword
+                argument (default it to :data:`TASK_STATUS_IGNORED`).
+            args: positional arguments for it.
+            name: the task's name; defaults to the function's qualified name.
 
         Raises:
             RuntimeError: if the nursery is closed, or if the task exits without
@@ -1252,7 +1322,10 @@ class _EntryQueue:
 
 @final
 class TrioToken(metaclass=_NoPublicConstructor):
-    """A handle on a run, usable from other threads: get it with :func:`current_trio_token`."""
+    """A handle on a run, usable from other threads: get it with :func:`current_trio_token`.
+
+    No public constructor.  Tokens compare and hash by identity: one token per run.
+    """
 
     __slots__ = ("_entry_queue",)
 
@@ -1269,7 +1342,14 @@ class TrioToken(metaclass=_NoPublicConstructor):
         run after the others, and an identical ``(sync_fn, args)`` pair already
         queued that way is not queued twice).  They run with KeyboardInterrupt
         protection and must not raise: an exception from one is a bug, and
-        stops the run; :func:`run` raises it, with a note saying so.
+        stops the run; :func:`run` raises it, with a note saying so.  Not a
+        checkpoint.
+
+        Args:
+            sync_fn: a regular (not async) function.
+            args: positional arguments for it.
+            idempotent: if True, do not queue ``(sync_fn, args)`` again while
+                an equal pair is already queued with ``idempotent=True``.
 
         Raises:
             RunFinishedError: if the run has already finished.
@@ -1282,7 +1362,18 @@ class TrioToken(metaclass=_NoPublicConstructor):
 
 @dataclass(frozen=True, slots=True)
 class RunStatistics:
-    """What :func:`current_statistics` returns."""
+    """What :func:`current_statistics` returns.
+
+    Attributes:
+        tasks_living: the number of tasks that have not exited (including
+            system tasks).
+        tasks_runnable: the number of tasks ready to run at the next turn.
+        seconds_to_next_deadline: how long until the nearest deadline (a
+            sleep, a timeout); ``math.inf`` if there is none.
+        io_statistics: the I/O manager's :class:`IOStatistics`.
+        run_sync_soon_queue_size: the number of ``run_sync_soon`` callbacks
+            waiting to run.
+    """
 
     tasks_living: int
     tasks_runnable: int
@@ -1829,6 +1920,8 @@ def run(
     """Run ``async_fn(*args)`` as the main task of a new event loop, and return its result.
 
     Everything async in this library must happen inside a call to ``run``.
+    Not a checkpoint (it is not async: it runs the loop, and returns when
+    the run is over).
 
     Args:
         async_fn: an async function (not a coroutine object: ``run(main, arg)``,
@@ -1965,22 +2058,38 @@ def current_time() -> float:
 
 
 def current_clock() -> Clock:
-    """The :class:`~trio_core.abc.Clock` of the current run."""
+    """The :class:`~trio_core.abc.Clock` of the current run.  Not a checkpoint.
+
+    Raises:
+        RuntimeError: outside of :func:`run`.
+    """
     return _runner().clock
 
 
 def current_task() -> Task:
-    """The :class:`Task` that is running now."""
+    """The :class:`Task` that is running now.  Not a checkpoint.
+
+    Raises:
+        RuntimeError: outside of :func:`run`.
+    """
     return _task()
 
 
 def current_root_task() -> Task | None:
-    """The root of the task tree: the run's init task (None once it has exited)."""
+    """The root of the task tree: the run's init task (None once it has exited).
+
+    Not a checkpoint.
+
+    Raises:
+        RuntimeError: outside of :func:`run`.
+    """
     return _runner().init_task
 
 
 def current_trio_token() -> TrioToken:
     """A :class:`TrioToken` for the current run, to call back into it from other threads.
+
+    Not a checkpoint.
 
     Raises:
         RuntimeError: outside of :func:`run`.
@@ -1990,7 +2099,13 @@ def current_trio_token() -> TrioToken:
 
 
 def current_statistics() -> RunStatistics:
-    """Statistics about the current run: tasks, the next deadline, I/O waiters."""
+    """Statistics about the current run: tasks, the next deadline, I/O waiters.
+
+    Returns a :class:`RunStatistics`.  Not a checkpoint.
+
+    Raises:
+        RuntimeError: outside of :func:`run`.
+    """
     runner = _runner()
     next_deadline = runner.deadlines.next_deadline()
     return RunStatistics(
@@ -2024,7 +2139,15 @@ def current_effective_deadline() -> float:
 
 async def checkpoint_if_cancelled() -> None:
     """Raise :exc:`Cancelled` if the calling code is cancelled; otherwise return at
-    once, without yielding (a cancellation point, but not a schedule point)."""
+    once, without yielding (a cancellation point, but not a schedule point).
+
+    Half a checkpoint: it is a full checkpoint only when it raises.  Also
+    delivers a pending Control-C to the main task.
+
+    Raises:
+        Cancelled: if the calling code is cancelled.
+        KeyboardInterrupt: in the main task, if Control-C is pending.
+    """
     task = _task()
     if task._cancel_status.effectively_cancelled or (
         task._runner.ki_pending and task is task._runner.main_task
@@ -2034,6 +2157,8 @@ async def checkpoint_if_cancelled() -> None:
 
 def reschedule(task: Task, next_send: Outcome[Any] = Value(None)) -> None:  # noqa: B008
     """Wake ``task``, which is blocked in :func:`wait_task_rescheduled`.
+
+    The task runs at the scheduler's next turn.  Not a checkpoint.
 
     Args:
         task: the task to wake.
@@ -2058,20 +2183,49 @@ def spawn_system_task(
     KeyboardInterrupt protection, and must not raise: an exception from one
     stops the run, and :func:`run` raises it (with a note saying where it
     came from).  Not a checkpoint.
+
+    Args:
+        async_fn: an async function (not a coroutine object).
+        args: positional arguments for it.
+        name: the task's name; defaults to the function's qualified name.
+        context: the :class:`contextvars.Context` to run it in; defaults to a
+            copy of the context :func:`run` was called in (not the caller's).
+
+    Returns:
+        The new :class:`Task`.
+
+    Raises:
+        RuntimeError: outside of :func:`run`.
+        TypeError: if ``async_fn`` is not an async function.
     """
     return _runner().spawn_system_task(async_fn, args, name, context)
 
 
 def add_instrument(instrument: Instrument) -> None:
-    """Install an :class:`~trio_core.abc.Instrument` in the current run."""
+    """Install an :class:`~trio_core.abc.Instrument` in the current run.
+
+    Installing one that is already installed does nothing.  Not a checkpoint.
+
+    Args:
+        instrument: the instrument; only the hooks its class overrides are
+            called.
+
+    Raises:
+        RuntimeError: outside of :func:`run`.
+    """
     _runner().add_instrument(instrument)
 
 
 def remove_instrument(instrument: Instrument) -> None:
-    """Remove an instrument from the current run.
+    """Remove an instrument from the current run.  Not a checkpoint.
+
+    Args:
+        instrument: an instrument installed with :func:`add_instrument` or
+            passed to :func:`run`.
 
     Raises:
         KeyError: if it is not installed.
+        RuntimeError: outside of :func:`run`.
     """
     _runner().remove_instrument(instrument)
 
@@ -2090,7 +2244,17 @@ async def wait_readable(fd: Any) -> None:
 
 
 async def wait_writable(fd: Any) -> None:
-    """Block until ``fd`` is writable.  See :func:`wait_readable`."""
+    """Block until ``fd`` is writable.  See :func:`wait_readable`.
+
+    A checkpoint only in that it blocks, as for :func:`wait_readable`.
+
+    Args:
+        fd: an int, or an object with a ``fileno()`` method.
+
+    Raises:
+        BusyResourceError: if another task already waits to write to this fd.
+        ClosedResourceError: if :func:`notify_closing` is called for the fd.
+    """
     await _runner().io_manager.wait_writable(fd)
 
 
@@ -2110,7 +2274,7 @@ async def wait_all_tasks_blocked(cushion: float = 0.0) -> None:
     "Blocked" means waiting for something outside the run (I/O, time, a
     thread) or for another task.  Meant for tests: it replaces "sleep a bit
     and hope the other tasks got there".  Tasks waiting with the same cushion
-    wake together; those with smaller cushions wake first.
+    wake together; those with smaller cushions wake first.  A checkpoint.
 
     Raises:
         TypeError: if ``cushion`` is not a number.

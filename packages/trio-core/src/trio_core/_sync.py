@@ -71,7 +71,11 @@ class _AsyncContextManagerMixin:
 
 @dataclass(frozen=True, slots=True)
 class EventStatistics:
-    """What :meth:`Event.statistics` returns."""
+    """What :meth:`Event.statistics` returns.
+
+    Attributes:
+        tasks_waiting: the number of tasks blocked in :meth:`Event.wait`.
+    """
 
     tasks_waiting: int
 
@@ -97,7 +101,7 @@ class Event:
         return f"<trio_core.Event {state}, {len(self._waiters)} waiting>"
 
     def is_set(self) -> bool:
-        """Whether the event has been set."""
+        """Whether the event has been set.  Not a checkpoint."""
         return self._flag
 
     @enable_ki_protection
@@ -133,7 +137,7 @@ class Event:
         await wait_task_rescheduled(abort)
 
     def statistics(self) -> EventStatistics:
-        """How many tasks are waiting."""
+        """How many tasks are waiting, as an :class:`EventStatistics`.  Not a checkpoint."""
         return EventStatistics(tasks_waiting=len(self._waiters))
 
 
@@ -142,7 +146,13 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class LockStatistics:
-    """What :meth:`Lock.statistics` returns."""
+    """What :meth:`Lock.statistics` returns.
+
+    Attributes:
+        locked: whether some task holds the lock.
+        owner: the :class:`~trio_core.lowlevel.Task` holding it, or None.
+        tasks_waiting: the number of tasks waiting to acquire it.
+    """
 
     locked: bool
     owner: Task | None
@@ -161,12 +171,12 @@ class _LockImpl(_AsyncContextManagerMixin):
         return f"<trio_core.{type(self).__name__} {state}, {len(self._lot)} waiting>"
 
     def locked(self) -> bool:
-        """Whether some task holds the lock."""
+        """Whether some task holds the lock.  Not a checkpoint."""
         return self._owner is not None
 
     @enable_ki_protection
     def acquire_nowait(self) -> None:
-        """Take the lock without blocking.
+        """Take the lock without blocking.  Not a checkpoint.
 
         Raises:
             WouldBlock: if it is held (or others are already waiting for it).
@@ -212,7 +222,10 @@ class _LockImpl(_AsyncContextManagerMixin):
             self._owner = None
 
     def statistics(self) -> LockStatistics:
-        """Whether it is locked, by whom, and how many tasks wait."""
+        """Whether it is locked, by whom, and how many tasks wait.
+
+        Returns a :class:`LockStatistics`.  Not a checkpoint.
+        """
         return LockStatistics(
             locked=self._owner is not None, owner=self._owner, tasks_waiting=len(self._lot)
         )
@@ -245,7 +258,13 @@ class StrictFIFOLock(_LockImpl):
 
 @dataclass(frozen=True, slots=True)
 class SemaphoreStatistics:
-    """What :meth:`Semaphore.statistics` returns."""
+    """What :meth:`Semaphore.statistics` returns.
+
+    Attributes:
+        value: the current count.
+        max_value: the maximum count, or None.
+        tasks_waiting: the number of tasks waiting to acquire.
+    """
 
     value: int
     max_value: int | None
@@ -300,7 +319,7 @@ class Semaphore(_AsyncContextManagerMixin):
 
     @enable_ki_protection
     def acquire_nowait(self) -> None:
-        """Decrement the count without blocking.
+        """Decrement the count without blocking.  Not a checkpoint.
 
         Raises:
             WouldBlock: if the count is zero.
@@ -339,7 +358,10 @@ class Semaphore(_AsyncContextManagerMixin):
         self._value += 1
 
     def statistics(self) -> SemaphoreStatistics:
-        """The count, the bound, and how many tasks wait."""
+        """The count, the bound, and how many tasks wait.
+
+        Returns a :class:`SemaphoreStatistics`.  Not a checkpoint.
+        """
         return SemaphoreStatistics(self._value, self._max_value, len(self._lot))
 
 
@@ -348,7 +370,14 @@ class Semaphore(_AsyncContextManagerMixin):
 
 @dataclass(frozen=True, slots=True)
 class CapacityLimiterStatistics:
-    """What :meth:`CapacityLimiter.statistics` returns."""
+    """What :meth:`CapacityLimiter.statistics` returns.
+
+    Attributes:
+        borrowed_tokens: the number of tokens held.
+        total_tokens: the number of tokens in all.
+        borrowers: the objects (usually tasks) holding a token.
+        tasks_waiting: the number of tasks waiting for a token.
+    """
 
     borrowed_tokens: int
     total_tokens: int | float
@@ -428,13 +457,22 @@ class CapacityLimiter(_AsyncContextManagerMixin):
         return self._total - len(self._borrowers)
 
     def acquire_nowait(self) -> None:
-        """Borrow a token for the calling task, without blocking.  See
-        :meth:`acquire_on_behalf_of_nowait`."""
+        """Borrow a token for the calling task, without blocking.  Not a checkpoint.
+
+        See :meth:`acquire_on_behalf_of_nowait`.
+
+        Raises:
+            WouldBlock: if no token is free (or others already wait).
+            RuntimeError: if the calling task already holds a token.
+        """
         self.acquire_on_behalf_of_nowait(_task())
 
     @enable_ki_protection
     def acquire_on_behalf_of_nowait(self, borrower: object) -> None:
-        """Borrow a token for ``borrower`` without blocking.
+        """Borrow a token for ``borrower`` without blocking.  Not a checkpoint.
+
+        Args:
+            borrower: who holds the token (any hashable object; usually a task).
 
         Raises:
             WouldBlock: if no token is free (or others already wait).
@@ -476,7 +514,13 @@ class CapacityLimiter(_AsyncContextManagerMixin):
             await cancel_shielded_checkpoint()
 
     def release(self) -> None:
-        """Give back the calling task's token.  See :meth:`release_on_behalf_of`."""
+        """Give back the calling task's token.  Not a checkpoint.
+
+        See :meth:`release_on_behalf_of`.
+
+        Raises:
+            RuntimeError: if the calling task holds no token.
+        """
         self.release_on_behalf_of(_task())
 
     @enable_ki_protection
@@ -492,7 +536,10 @@ class CapacityLimiter(_AsyncContextManagerMixin):
         self._wake_waiters()
 
     def statistics(self) -> CapacityLimiterStatistics:
-        """Tokens held, total, the borrowers, and how many tasks wait."""
+        """Tokens held, total, the borrowers, and how many tasks wait.
+
+        Returns a :class:`CapacityLimiterStatistics`.  Not a checkpoint.
+        """
         return CapacityLimiterStatistics(
             borrowed_tokens=len(self._borrowers),
             total_tokens=self._total,
@@ -506,7 +553,12 @@ class CapacityLimiter(_AsyncContextManagerMixin):
 
 @dataclass(frozen=True, slots=True)
 class ConditionStatistics:
-    """What :meth:`Condition.statistics` returns."""
+    """What :meth:`Condition.statistics` returns.
+
+    Attributes:
+        tasks_waiting: the number of tasks blocked in :meth:`Condition.wait`.
+        lock_statistics: the underlying lock's :class:`LockStatistics`.
+    """
 
     tasks_waiting: int
     lock_statistics: LockStatistics
@@ -534,11 +586,16 @@ class Condition(_AsyncContextManagerMixin):
         self._lot = ParkingLot()
 
     def locked(self) -> bool:
-        """Whether the underlying lock is held."""
+        """Whether the underlying lock is held.  Not a checkpoint."""
         return self._lock.locked()
 
     def acquire_nowait(self) -> None:
-        """Take the underlying lock without blocking (raises WouldBlock)."""
+        """Take the underlying lock without blocking.  Not a checkpoint.
+
+        Raises:
+            WouldBlock: if the lock is held (or others already wait for it).
+            RuntimeError: if the calling task already holds it.
+        """
         self._lock.acquire_nowait()
 
     @enable_ki_protection
@@ -547,7 +604,11 @@ class Condition(_AsyncContextManagerMixin):
         await self._lock.acquire()
 
     def release(self) -> None:
-        """Release the underlying lock."""
+        """Release the underlying lock.  Not a checkpoint.
+
+        Raises:
+            RuntimeError: if the calling task does not hold it.
+        """
         self._lock.release()
 
     @enable_ki_protection
@@ -593,7 +654,10 @@ class Condition(_AsyncContextManagerMixin):
         self._lot.repark_all(self._lock._lot)
 
     def statistics(self) -> ConditionStatistics:
-        """How many tasks wait, and the lock's statistics."""
+        """How many tasks wait, and the lock's statistics.
+
+        Returns a :class:`ConditionStatistics`.  Not a checkpoint.
+        """
         return ConditionStatistics(
             tasks_waiting=len(self._lot), lock_statistics=self._lock.statistics()
         )

@@ -118,7 +118,7 @@ def start_thread_soon(
     it does not need a run, uses an idle cached thread when there is one, and
     never blocks.  ``deliver`` gets a :class:`~trio_core.lowlevel.Value` or
     :class:`~trio_core.lowlevel.Error`; it must not raise (an exception from it
-    is logged).
+    is logged).  Not a checkpoint.
 
     Args:
         fn: the function to call, without arguments.

@@ -15,7 +15,10 @@ def current_default_thread_limiter() -> CapacityLimiter:
     """The :class:`CapacityLimiter` that ``to_thread.run_sync`` uses by default.
 
     One per run, with 40 tokens; change its ``total`` to allow more (or fewer)
-    threads at once.
+    threads at once.  Not a checkpoint.
+
+    Raises:
+        RuntimeError: outside of a run.
     """
     try:
         return _limiter_var.get()

@@ -115,6 +115,21 @@ def wait_task_rescheduled(abort_func: Callable[[RaiseCancelT], Abort]) -> Genera
 
     If the task is already cancelled when it parks, ``abort_func`` is called
     at once.  Not a schedule point by itself when the wait is undone that way.
+
+    A checkpoint only in that it blocks: it does not check for cancellation
+    before parking (call :func:`checkpoint_if_cancelled` first for that).
+
+    Args:
+        abort_func: called by the run loop with a ``raise_cancel`` function
+            when the sleeping task is cancelled; returns an :class:`Abort`.
+
+    Returns:
+        The value of the :class:`Value` passed to :func:`reschedule`.
+
+    Raises:
+        BaseException: the error of the :class:`Error` passed to
+            :func:`reschedule`, or what ``raise_cancel`` raises (usually
+            :exc:`Cancelled`) after ``abort_func`` returned ``Abort.SUCCEEDED``.
     """
     try:
         return (yield abort_func)  # zero-cost when nothing is thrown

@@ -17,7 +17,12 @@ __all__ = ["UnboundedQueue", "UnboundedQueueStatistics"]
 
 @dataclass(frozen=True, slots=True)
 class UnboundedQueueStatistics:
-    """What :meth:`UnboundedQueue.statistics` returns."""
+    """What :meth:`UnboundedQueue.statistics` returns.
+
+    Attributes:
+        qsize: the number of items queued.
+        tasks_waiting: the number of readers blocked in ``get_batch``.
+    """
 
     qsize: int
     tasks_waiting: int
@@ -47,11 +52,11 @@ class UnboundedQueue(Generic[T]):
         return f"<UnboundedQueue holding {len(self._data)} items>"
 
     def qsize(self) -> int:
-        """How many items are queued."""
+        """How many items are queued.  Not a checkpoint."""
         return len(self._data)
 
     def empty(self) -> bool:
-        """Whether no item is queued."""
+        """Whether no item is queued.  Not a checkpoint."""
         return not self._data
 
     @enable_ki_protection
@@ -71,7 +76,7 @@ class UnboundedQueue(Generic[T]):
         return batch
 
     def get_batch_nowait(self) -> list[T]:
-        """Take everything queued, without blocking.
+        """Take everything queued, as a list, without blocking.  Not a checkpoint.
 
         Raises:
             WouldBlock: if nothing is queued (or a woken reader has claimed it).
@@ -93,7 +98,10 @@ class UnboundedQueue(Generic[T]):
             await cancel_shielded_checkpoint()
 
     def statistics(self) -> UnboundedQueueStatistics:
-        """Queue size and the number of waiting readers."""
+        """Queue size and the number of waiting readers.
+
+        Returns an :class:`UnboundedQueueStatistics`.  Not a checkpoint.
+        """
         return UnboundedQueueStatistics(qsize=len(self._data), tasks_waiting=len(self._lot))
 
     def __aiter__(self) -> UnboundedQueue[T]:

@@ -75,7 +75,8 @@ def run(
     thread: with a copy of this thread's context variables, and inside a
     cancel scope that is cancelled when that task is cancelled (so a
     cancellation does not leave the waiting task stuck behind a call that
-    never ends).
+    never ends).  Not a checkpoint: it is for threads outside the run, which
+    it blocks (the checkpoints are those of ``async_fn``, in the run).
 
     Args:
         async_fn: an async function.
@@ -148,6 +149,7 @@ def run_sync(
     safely, like setting an Event), and this thread blocks until it is done.
     It must not block.  Called from a thread started by
     ``to_thread.run_sync``, it sees a copy of this thread's context variables.
+    Not a checkpoint: it is for threads outside the run, which it blocks.
 
     Args:
         fn: a regular function.
@@ -207,7 +209,8 @@ def check_cancelled() -> None:
     cancelled): call it now and then to stop early.  It does not call into the
     run, so it is cheap.  Let the exception propagate out of the thread's
     function: ``to_thread.run_sync`` then raises it in the waiting task, whose
-    cancel scope catches it.
+    cancel scope catches it.  Not a checkpoint (it runs outside the run, and
+    never yields), though it plays the role of one for the thread.
 
     Raises:
         Cancelled: if the waiting task was cancelled.

@@ -38,7 +38,12 @@ def assert_checkpoints() -> Iterator[None]:
     """Fail (AssertionError) unless the ``with`` block yields to the scheduler.
 
     Use it to test that an async operation is a checkpoint even when it could
-    complete at once.  Only checked when the block exits normally.
+    complete at once.  Only checked when the block exits normally.  Entering
+    and leaving the block are not checkpoints themselves.
+
+    Raises:
+        AssertionError: on leaving the block, if it never yielded.
+        RuntimeError: outside of a run.
     """
     with _count_yields() as counter:
         yield
@@ -48,7 +53,16 @@ def assert_checkpoints() -> Iterator[None]:
 
 @contextmanager
 def assert_no_checkpoints() -> Iterator[None]:
-    """Fail (AssertionError) if the ``with`` block yields to the scheduler."""
+    """Fail (AssertionError) if the ``with`` block yields to the scheduler.
+
+    Use it to test that code runs without a checkpoint (that nothing else
+    can run in the middle of it).  Only checked when the block exits
+    normally.  Entering and leaving the block are not checkpoints themselves.
+
+    Raises:
+        AssertionError: on leaving the block, if it yielded.
+        RuntimeError: outside of a run.
+    """
     with _count_yields() as counter:
         yield
     if counter.steps:

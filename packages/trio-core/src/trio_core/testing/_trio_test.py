@@ -22,6 +22,8 @@ def trio_test(fn: Callable[..., Awaitable[T]]) -> Callable[..., T]:
     run).  The keyword arguments are scanned: a :class:`~trio_core.abc.Clock`
     among them (a MockClock fixture, say) becomes the run's clock, and every
     :class:`~trio_core.abc.Instrument` among them is installed in the run.
+    Applying it is not a checkpoint; the wrapper it returns runs a whole
+    :func:`trio_core.run` (so it must be called outside of a run).
 
     Args:
         fn: the async test function.
