@@ -12,7 +12,6 @@ it is fixed.
 
 from __future__ import annotations
 
-import array
 import errno
 import socket as stdlib_socket
 from collections.abc import Callable
@@ -24,6 +23,14 @@ from hypothesis import strategies as st
 import trio
 import trio.socket as tsocket
 
+from _bytes_like import (
+    BYTES_KINDS,
+    as_bytes_like,
+    loopback_tcp_pair,
+    not_bytes_likes,
+    recv_exactly,
+)
+
 FAST = settings(max_examples=30, deadline=None)
 
 #: Names that are plainly hostnames, never numeric addresses.
@@ -32,30 +39,6 @@ hostnames = st.one_of(
     st.sampled_from(["localhost", "example.com", "ip6-localhost", "xn--bcher-kva.example"]),
 )
 ports = st.integers(0, 65535)
-
-
-async def _connected_pair() -> tuple[tsocket.SocketType, tsocket.SocketType]:
-    """A connected TCP pair on loopback (trio sockets on both ends)."""
-    with tsocket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen()
-        client = tsocket.socket()
-        try:
-            await client.connect(listener.getsockname())
-            server, _ = await listener.accept()
-        except BaseException:
-            client.close()
-            raise
-    return client, server
-
-
-async def _recv_exactly(sock: tsocket.SocketType, n: int) -> bytes:
-    data = bytearray()
-    while len(data) < n:
-        chunk = await sock.recv(n - len(data))
-        assert chunk, "unexpected end of stream"
-        data += chunk
-    return bytes(data)
 
 
 # ---------------------------------------------------------------- hostnames where numbers belong
@@ -227,7 +210,7 @@ async def test_sendall_of_nothing_on_a_closed_socket_is_ebadf() -> None:
 
 
 async def test_a_socket_closed_while_a_task_waits_wakes_it() -> None:
-    client, server = await _connected_pair()
+    client, server = await loopback_tcp_pair()
     with client, server:
 
         async def wait_and_see() -> None:
@@ -243,89 +226,33 @@ async def test_a_socket_closed_while_a_task_waits_wakes_it() -> None:
 # ---------------------------------------------------------------- bytes-likes of every kind
 
 
-def _as_kind(kind: str, payload: bytes) -> tuple[object, bytes]:
-    """``payload`` as a bytes-like of ``kind``, and the bytes it stands for."""
-    if kind == "bytes":
-        return payload, payload
-    if kind == "bytearray":
-        return bytearray(payload), payload
-    if kind == "memoryview":
-        return memoryview(payload), payload
-    if kind == "memoryview slice":
-        view = memoryview(payload)[1:]
-        return view, view.tobytes()
-    if kind == "strided memoryview":  # non-contiguous
-        view = memoryview(payload)[::2]
-        return view, view.tobytes()
-    if kind == "reversed memoryview":  # non-contiguous, negative stride
-        view = memoryview(payload)[::-1]
-        return view, view.tobytes()
-    if kind == "2-d memoryview":
-        even = payload[: len(payload) // 4 * 4]
-        view = memoryview(even).cast("B", (len(even) // 4, 4)) if even else memoryview(b"")
-        return view, view.tobytes()
-    if kind == "strided view of 2-byte items":  # non-contiguous, format "H"
-        view = memoryview(payload[: len(payload) // 2 * 2]).cast("H")[::2]
-        return view, view.tobytes()
-    if kind == "array('B')":
-        arr = array.array("B", payload)
-        return arr, arr.tobytes()
-    if kind == "array('i')":
-        arr = array.array("i")
-        arr.frombytes(payload[: len(payload) // arr.itemsize * arr.itemsize])
-        return arr, arr.tobytes()
-    raise AssertionError(kind)
-
-
-BYTES_KINDS = [
-    "bytes",
-    "bytearray",
-    "memoryview",
-    "memoryview slice",
-    "strided memoryview",
-    "reversed memoryview",
-    "2-d memoryview",
-    "strided view of 2-byte items",
-    "array('B')",
-    "array('i')",
-]
-
-not_bytes_likes = st.one_of(
-    st.text(min_size=1, max_size=5),
-    st.integers(0, 10),
-    st.none(),
-    st.lists(st.integers(0, 255), min_size=1, max_size=3),
-    st.builds(object),
-)
-
-
 @settings(max_examples=40, deadline=None)
 @given(payload=st.binary(min_size=0, max_size=4000), kind=st.sampled_from(BYTES_KINDS))
 async def test_sendall_takes_every_kind_of_bytes_like(payload: bytes, kind: str) -> None:
-    data, expected = _as_kind(kind, payload)
-    client, server = await _connected_pair()
+    data, expected = as_bytes_like(kind, payload)
+    client, server = await loopback_tcp_pair()
     with client, server:
         await client.sendall(data)  # type: ignore[arg-type]
         await client.sendall(b"|end")
-        assert await _recv_exactly(server, len(expected) + 4) == expected + b"|end"
+        assert await recv_exactly(server, len(expected) + 4) == expected + b"|end"
 
 
 @FAST
 @given(bad=not_bytes_likes)
 async def test_sendall_refuses_what_is_not_bytes_and_the_socket_goes_on(bad: object) -> None:
-    client, server = await _connected_pair()
+    client, server = await loopback_tcp_pair()
     with client, server:
         with pytest.raises(TypeError, match="bytes-like") as info:
             await client.sendall(bad)  # type: ignore[arg-type]
         assert info.value.partial_result.bytes_sent == 0  # type: ignore[attr-defined]
         await client.sendall(b"still works")
-        assert await _recv_exactly(server, 11) == b"still works"
+        assert await recv_exactly(server, 11) == b"still works"
 
 
 @FAST
 @given(bufsize=st.one_of(st.integers(max_value=-1), st.text(max_size=3), st.floats(), st.none()))
 async def test_recv_refuses_bad_sizes_and_consumes_nothing(bufsize: object) -> None:
-    client, server = await _connected_pair()
+    client, server = await loopback_tcp_pair()
     with client, server:
         await client.sendall(b"hello")
         is_int = isinstance(bufsize, int)
@@ -333,4 +260,4 @@ async def test_recv_refuses_bad_sizes_and_consumes_nothing(bufsize: object) -> N
             await server.recv(bufsize)  # type: ignore[arg-type]
         if is_int:
             assert "negative" in str(info.value)
-        assert await _recv_exactly(server, 5) == b"hello"
+        assert await recv_exactly(server, 5) == b"hello"

@@ -16,7 +16,6 @@ it) are fixed in trio-streams; their tests are plain tests now.
 
 from __future__ import annotations
 
-import array
 import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -31,6 +30,15 @@ import trio.socket as tsocket
 from trio.abc import Stream
 from trio.testing import memory_stream_pair
 
+from _bytes_like import (
+    CONTIGUOUS_KINDS,
+    NON_CONTIGUOUS_KINDS,
+    as_bytes_like,
+    loopback_tcp_pair,
+    not_bytes_likes,
+    recv_exactly,
+)
+
 FAST = settings(max_examples=30, deadline=None)
 
 _CA = trustme.CA()
@@ -43,27 +51,14 @@ _CA.configure_trust(_CLIENT_CTX)
 STREAM_KINDS = ["socket", "memory", "ssl"]
 
 
-async def _tcp_pair() -> tuple[trio.SocketStream, trio.SocketStream]:
-    with tsocket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen()
-        client = tsocket.socket()
-        try:
-            await client.connect(listener.getsockname())
-            server, _ = await listener.accept()
-        except BaseException:
-            client.close()
-            raise
-    return trio.SocketStream(client), trio.SocketStream(server)
-
-
 @asynccontextmanager
 async def stream_pair(kind: str) -> AsyncIterator[tuple[Stream, Stream]]:
     """A connected (left, right) pair of ``kind``, closed on the way out."""
     left: Stream
     right: Stream
     if kind == "socket":
-        left, right = await _tcp_pair()
+        client_sock, server_sock = await loopback_tcp_pair()
+        left, right = trio.SocketStream(client_sock), trio.SocketStream(server_sock)
     elif kind == "memory":
         left, right = memory_stream_pair()
     else:
@@ -81,58 +76,6 @@ async def stream_pair(kind: str) -> AsyncIterator[tuple[Stream, Stream]]:
         right.forceful_close()
 
 
-async def recv_exactly(stream: Stream, n: int) -> bytes:
-    data = bytearray()
-    while len(data) < n:
-        chunk = await stream.recv(n - len(data))
-        assert chunk, "unexpected end of stream"
-        data += chunk
-    return bytes(data)
-
-
-def as_kind(kind: str, payload: bytes) -> tuple[object, bytes]:
-    """``payload`` as a bytes-like of ``kind``, and the bytes it stands for."""
-    if kind == "bytes":
-        return payload, payload
-    if kind == "bytearray":
-        return bytearray(payload), payload
-    if kind == "memoryview":
-        return memoryview(payload), payload
-    if kind == "memoryview slice":
-        view = memoryview(payload)[1:]
-        return view, view.tobytes()
-    if kind == "2-d memoryview":
-        even = payload[: len(payload) // 4 * 4] or b"abcd"
-        view = memoryview(even).cast("B", (len(even) // 4, 4))
-        return view, view.tobytes()
-    if kind == "array('i')":
-        arr = array.array("i")
-        arr.frombytes(payload[: len(payload) // arr.itemsize * arr.itemsize])
-        return arr, arr.tobytes()
-    if kind == "strided memoryview":  # non-contiguous
-        view = memoryview(payload)[::2]
-        return view, view.tobytes()
-    if kind == "reversed memoryview":  # non-contiguous, negative stride
-        view = memoryview(payload)[::-1]
-        return view, view.tobytes()
-    if kind == "strided view of 2-byte items":  # non-contiguous, format "H"
-        view = memoryview(payload[: len(payload) // 2 * 2]).cast("H")[::2]
-        return view, view.tobytes()
-    raise AssertionError(kind)
-
-
-CONTIGUOUS_KINDS = ["bytes", "bytearray", "memoryview", "memoryview slice", "2-d memoryview",
-                    "array('i')"]  # fmt: skip
-NON_CONTIGUOUS_KINDS = ["strided memoryview", "reversed memoryview", "strided view of 2-byte items"]
-
-not_bytes_likes = st.one_of(
-    st.text(min_size=1, max_size=5),
-    st.integers(0, 10),
-    st.none(),
-    st.lists(st.integers(0, 255), min_size=1, max_size=3),
-    st.builds(object),
-)
-
 # ---------------------------------------------------------------- sendall: bytes-likes
 
 
@@ -145,7 +88,7 @@ not_bytes_likes = st.one_of(
 async def test_sendall_takes_every_contiguous_bytes_like(
     payload: bytes, kind: str, stream_kind: str
 ) -> None:
-    data, expected = as_kind(kind, payload)
+    data, expected = as_bytes_like(kind, payload)
     async with stream_pair(stream_kind) as (left, right):
         await left.sendall(data)  # type: ignore[arg-type]
         await left.sendall(b"|end")
@@ -161,7 +104,7 @@ async def test_sendall_takes_every_contiguous_bytes_like(
 async def test_sendall_takes_non_contiguous_views(
     payload: bytes, kind: str, stream_kind: str
 ) -> None:
-    data, expected = as_kind(kind, payload)
+    data, expected = as_bytes_like(kind, payload)
     async with stream_pair(stream_kind) as (left, right):
         await left.sendall(data)  # type: ignore[arg-type]
         await left.sendall(b"|end")
@@ -170,7 +113,7 @@ async def test_sendall_takes_non_contiguous_views(
 
 @pytest.mark.parametrize("kind", NON_CONTIGUOUS_KINDS)
 async def test_ssl_sendall_takes_non_contiguous_views(kind: str) -> None:
-    data, expected = as_kind(kind, bytes(range(256)) * 4)
+    data, expected = as_bytes_like(kind, bytes(range(256)) * 4)
     async with stream_pair("ssl") as (left, right):
         await left.sendall(data)  # type: ignore[arg-type]
         await left.sendall(b"|end")
