@@ -15,7 +15,7 @@ import math
 import types
 from collections import OrderedDict, deque
 from dataclasses import dataclass
-from typing import Generic, TypeVar, final
+from typing import Generic, Self, TypeVar, final
 
 from ._exceptions import BrokenResourceError, ClosedResourceError, EndOfChannel, WouldBlock
 from ._ki import enable_ki_protection
@@ -84,18 +84,21 @@ class _State(Generic[T]):
         )
 
 
-class _ChannelEnd:
-    __slots__ = ("_closed", "_tasks")
+class _ChannelEnd(Generic[T]):
+    """What both ends share: the channel's state, closing, and context managers."""
 
-    def __init__(self) -> None:
+    __slots__ = ("_closed", "_tasks", "_state")
+
+    def __init__(self, state: _State[T]) -> None:
         self._closed = False
         # The tasks blocked on *this* end (so that close() can wake them).
         self._tasks: set[Task] = set()
+        self._state = state
 
     def close(self) -> None:
         raise NotImplementedError
 
-    def __enter__(self) -> _ChannelEnd:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -106,35 +109,7 @@ class _ChannelEnd:
     ) -> None:
         self.close()
 
-    async def aclose(self) -> None:
-        """Close this end (see ``close``), then checkpoint."""
-        self.close()
-        await checkpoint()
-
-
-@final
-class MemorySendChannel(_ChannelEnd, Generic[T]):
-    """The sending end of a memory channel; made by :func:`open_memory_channel`.
-
-    No public constructor: get more sending ends with :meth:`clone`.
-    """
-
-    __slots__ = ("_state",)
-
-    def __init__(self, state: _State[T]) -> None:
-        super().__init__()
-        self._state = state
-        state.open_send_channels += 1
-
-    def __repr__(self) -> str:
-        return (
-            f"<trio_core.MemorySendChannel at {id(self):#x}{' (closed)' if self._closed else ''}>"
-        )
-
-    def __enter__(self) -> MemorySendChannel[T]:
-        return self
-
-    async def __aenter__(self) -> MemorySendChannel[T]:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(
@@ -145,9 +120,33 @@ class MemorySendChannel(_ChannelEnd, Generic[T]):
     ) -> None:
         await self.aclose()
 
+    async def aclose(self) -> None:
+        """Close this end (see ``close``), then checkpoint."""
+        self.close()
+        await checkpoint()
+
     def statistics(self) -> MemoryChannelStatistics:
         """The state of the channel, as a :class:`MemoryChannelStatistics`.  Not a checkpoint."""
         return self._state.statistics()
+
+
+@final
+class MemorySendChannel(_ChannelEnd[T]):
+    """The sending end of a memory channel; made by :func:`open_memory_channel`.
+
+    No public constructor: get more sending ends with :meth:`clone`.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, state: _State[T]) -> None:
+        super().__init__(state)
+        state.open_send_channels += 1
+
+    def __repr__(self) -> str:
+        return (
+            f"<trio_core.MemorySendChannel at {id(self):#x}{' (closed)' if self._closed else ''}>"
+        )
 
     @enable_ki_protection
     def send_nowait(self, value: T) -> None:
@@ -238,41 +237,22 @@ class MemorySendChannel(_ChannelEnd, Generic[T]):
 
 
 @final
-class MemoryReceiveChannel(_ChannelEnd, Generic[T]):
+class MemoryReceiveChannel(_ChannelEnd[T]):
     """The receiving end of a memory channel; made by :func:`open_memory_channel`.
 
     ``async for value in channel`` receives until every sending end is closed.
     No public constructor: get more receiving ends with :meth:`clone`.
     """
 
-    __slots__ = ("_state",)
+    __slots__ = ()
 
     def __init__(self, state: _State[T]) -> None:
-        super().__init__()
-        self._state = state
+        super().__init__(state)
         state.open_receive_channels += 1
 
     def __repr__(self) -> str:
         closed = " (closed)" if self._closed else ""
         return f"<trio_core.MemoryReceiveChannel at {id(self):#x}{closed}>"
-
-    def __enter__(self) -> MemoryReceiveChannel[T]:
-        return self
-
-    async def __aenter__(self) -> MemoryReceiveChannel[T]:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: types.TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    def statistics(self) -> MemoryChannelStatistics:
-        """The state of the channel, as a :class:`MemoryChannelStatistics`.  Not a checkpoint."""
-        return self._state.statistics()
 
     @enable_ki_protection
     def receive_nowait(self) -> T:
