@@ -58,6 +58,38 @@ def emit(
     print(json.dumps(record), flush=True)
 
 
+def emit_rate(
+    workload: str, impl: str, metric: str, count: int, elapsed: float, unit: str, **extra: Any
+) -> None:
+    """Print a "``count`` things in ``elapsed`` seconds" result (higher is better)."""
+    emit(workload, impl, metric, count / elapsed, unit, "higher", **extra, elapsed_s=elapsed)
+
+
+def emit_throughput(
+    workload: str, impl: str, expected: int, received: int, elapsed: float, **extra: Any
+) -> None:
+    """Print a MiB/s result, after checking that every byte sent was received.
+
+    Raises:
+        RuntimeError: if ``received`` is not ``expected`` (a benchmark that
+            lost bytes must not report a speed).
+    """
+    if received != expected:
+        raise RuntimeError(f"received {received} bytes of {expected}")
+    mib = expected / (1024 * 1024)
+    emit(
+        workload,
+        impl,
+        "throughput",
+        mib / elapsed,
+        "MiB/s",
+        "higher",
+        mib=mib,
+        **extra,
+        elapsed_s=elapsed,
+    )
+
+
 def emit_skip(workload: str, impl: str, reason: str) -> None:
     """Print a line saying that this workload does not apply / cannot run for ``impl``."""
     print(json.dumps({"workload": workload, "impl": impl, "skip": reason}), flush=True)

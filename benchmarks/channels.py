@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from _common import TrioLike, Workload, emit, main, now, run_asyncio
+from _common import TrioLike, Workload, emit_rate, main, now, run_asyncio
 
 # ---------------------------------------------------------------- channel ping-pong
 
@@ -93,16 +93,15 @@ def channel_pingpong_asyncio(impl: str, quick: bool) -> None:
 
 
 def _emit_channel(impl: str, n: int, elapsed: float, primitive: str) -> None:
-    emit(
+    emit_rate(
         "channel_pingpong",
         impl,
         "round trips/s",
-        n / elapsed,
+        n,
+        elapsed,
         "rt/s",
-        "higher",
         round_trips=n,
         primitive=primitive,
-        elapsed_s=elapsed,
     )
 
 
@@ -148,7 +147,7 @@ def to_thread_asyncio(impl: str, quick: bool) -> None:
 
 
 def _emit_thread(impl: str, n: int, elapsed: float) -> None:
-    emit("to_thread", impl, "calls/s", n / elapsed, "calls/s", "higher", calls=n, elapsed_s=elapsed)
+    emit_rate("to_thread", impl, "calls/s", n, elapsed, "calls/s", calls=n)
 
 
 WORKLOADS = [

@@ -33,7 +33,16 @@ import random
 import sys
 from typing import Any
 
-from _common import TrioLike, Workload, emit, main, now, rss_bytes, run_asyncio
+from _common import (
+    TrioLike,
+    Workload,
+    emit,
+    emit_rate,
+    main,
+    now,
+    rss_bytes,
+    run_asyncio,
+)
 
 # ---------------------------------------------------------------- spawn
 
@@ -80,16 +89,15 @@ def spawn_asyncio(impl: str, quick: bool) -> None:
 
 
 def _emit_spawn(impl: str, tasks: int, checkpoints: int, elapsed: float) -> None:
-    emit(
+    emit_rate(
         "spawn",
         impl,
         "tasks/s",
-        tasks / elapsed,
+        tasks,
+        elapsed,
         "tasks/s",
-        "higher",
         tasks=tasks,
         checkpoints_each=checkpoints,
-        elapsed_s=elapsed,
     )
 
 
@@ -160,16 +168,8 @@ def pingpong_asyncio(impl: str, quick: bool) -> None:
 
 
 def _emit_pingpong(impl: str, n: int, elapsed: float, primitive: str) -> None:
-    emit(
-        "pingpong",
-        impl,
-        "round trips/s",
-        n / elapsed,
-        "rt/s",
-        "higher",
-        round_trips=n,
-        primitive=primitive,
-        elapsed_s=elapsed,
+    emit_rate(
+        "pingpong", impl, "round trips/s", n, elapsed, "rt/s", round_trips=n, primitive=primitive
     )
 
 
@@ -211,16 +211,7 @@ def scopes_asyncio(impl: str, quick: bool) -> None:
 
 
 def _emit_scopes(impl: str, n: int, elapsed: float) -> None:
-    emit(
-        "move_on_after",
-        impl,
-        "scopes/s",
-        n / elapsed,
-        "scopes/s",
-        "higher",
-        scopes=n,
-        elapsed_s=elapsed,
-    )
+    emit_rate("move_on_after", impl, "scopes/s", n, elapsed, "scopes/s", scopes=n)
 
 
 # ---------------------------------------------------------------- timers

@@ -30,7 +30,16 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from _common import TrioLike, Workload, emit, main, now, require, run_asyncio
+from _common import (
+    TrioLike,
+    Workload,
+    emit_rate,
+    emit_throughput,
+    main,
+    now,
+    require,
+    run_asyncio,
+)
 
 MSG = b"x" * 64
 CHUNK = 64 * 1024
@@ -155,16 +164,15 @@ def socket_echo_asyncio(impl: str, quick: bool) -> None:
 
 
 def _emit_echo(impl: str, n: int, elapsed: float) -> None:
-    emit(
+    emit_rate(
         "socket_echo",
         impl,
         "round trips/s",
-        n / elapsed,
+        n,
+        elapsed,
         "rt/s",
-        "higher",
         round_trips=n,
         message_bytes=len(MSG),
-        elapsed_s=elapsed,
     )
 
 
@@ -244,21 +252,7 @@ def socket_bulk_asyncio(impl: str, quick: bool) -> None:
 
 
 def _emit_bulk(impl: str, chunks: int, received: int, elapsed: float) -> None:
-    expected = chunks * CHUNK
-    if received != expected:
-        raise RuntimeError(f"received {received} bytes of {expected}")
-    mib = expected / (1024 * 1024)
-    emit(
-        "socket_bulk",
-        impl,
-        "throughput",
-        mib / elapsed,
-        "MiB/s",
-        "higher",
-        mib=mib,
-        chunk_bytes=CHUNK,
-        elapsed_s=elapsed,
-    )
+    emit_throughput("socket_bulk", impl, chunks * CHUNK, received, elapsed, chunk_bytes=CHUNK)
 
 
 WORKLOADS = [

@@ -35,7 +35,17 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from _common import Skip, TrioLike, Workload, emit, main, now, require, run_asyncio
+from _common import (
+    Skip,
+    TrioLike,
+    Workload,
+    emit_rate,
+    emit_throughput,
+    main,
+    now,
+    require,
+    run_asyncio,
+)
 
 MSG = b"x" * 64
 CHUNK = 64 * 1024
@@ -198,18 +208,16 @@ def stream_echo_asyncio(impl: str, quick: bool) -> None:
 
 
 def _emit_echo(impl: str, clients: int, trips: int, elapsed: float) -> None:
-    total = clients * trips
-    emit(
+    emit_rate(
         "stream_echo",
         impl,
         "round trips/s",
-        total / elapsed,
+        clients * trips,
+        elapsed,
         "rt/s",
-        "higher",
         clients=clients,
         round_trips_each=trips,
         message_bytes=len(MSG),
-        elapsed_s=elapsed,
     )
 
 
@@ -308,21 +316,8 @@ def _bulk_asyncio(impl: str, quick: bool, tls: bool) -> None:
 
 
 def _emit_bulk(impl: str, tls: bool, chunks: int, received: int, elapsed: float) -> None:
-    expected = chunks * CHUNK
-    if received != expected:
-        raise RuntimeError(f"received {received} bytes of {expected}")
-    mib = expected / (1024 * 1024)
-    emit(
-        "tls_bulk" if tls else "stream_bulk",
-        impl,
-        "throughput",
-        mib / elapsed,
-        "MiB/s",
-        "higher",
-        mib=mib,
-        chunk_bytes=CHUNK,
-        elapsed_s=elapsed,
-    )
+    workload = "tls_bulk" if tls else "stream_bulk"
+    emit_throughput(workload, impl, chunks * CHUNK, received, elapsed, chunk_bytes=CHUNK)
 
 
 WORKLOADS = [
