@@ -1,6 +1,7 @@
 """Signal-to-task latency: how long from os.kill() until the waiting task runs.
 
     python benchmarks/signal_latency.py --impl {ours,trio,asyncio} [--quick] [--count N]
+                                        [--breakdown]
 
 A helper thread sends SIGUSR1 to this process with ``os.kill``, one signal
 at a time; a task waiting for it notes when it wakes up, then lets the thread
@@ -21,7 +22,13 @@ read by benchmarks/run.py)::
     {"workload": "signal_latency", "impl": "ours", "metric": "median latency",
      "value": 41.2, "unit": "us", "better": "lower", "signals": 2000, ...}
 
-and a second line with the 99th percentile.  If the implementation cannot be
+and a second line with the 99th percentile.  With ``--breakdown``, every
+Python-level handler installed for the signal is wrapped to note when it
+starts, and the details gain ``to_handler_median_us`` (``os.kill`` until the
+handler runs: the kernel, the thread wake-up, the GIL) and
+``after_handler_median_us`` (the handler until the task runs: the library's
+own part).  The wrapper adds a frame to the handler, so the totals of a
+breakdown run are not for the table.  If the implementation cannot be
 imported, prints ``{"workload": ..., "impl": ..., "skip": "<why>"}`` and exits 0.
 Only the standard library is imported at the top.
 """
@@ -37,6 +44,8 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from types import FrameType
+from typing import Any
 
 WORKLOAD = "signal_latency"
 WARMUP = 100
@@ -83,7 +92,9 @@ class Sender:
         self._thread.join(TIMEOUT)
 
 
-def _summarise(impl: str, sent_at: list[float], woke_at: list[float]) -> None:
+def _summarise(
+    impl: str, sent_at: list[float], woke_at: list[float], handler_at: list[float] | None = None
+) -> None:
     if len(woke_at) != len(sent_at):
         raise RuntimeError(f"sent {len(sent_at)} signals but the task woke {len(woke_at)} times")
     samples = [
@@ -102,6 +113,15 @@ def _summarise(impl: str, sent_at: list[float], woke_at: list[float]) -> None:
         "min_us": round(samples[0], 2),
         "python": sys.version.split()[0],
     }
+    if handler_at is not None:
+        if len(handler_at) != len(sent_at):
+            ran = len(handler_at)
+            raise RuntimeError(f"sent {len(sent_at)} signals; the handler ran {ran} times")
+        kept = slice(WARMUP, None)
+        to_handler = [(h - s) * 1e6 for s, h in zip(sent_at[kept], handler_at[kept], strict=True)]
+        after = [(w - h) * 1e6 for h, w in zip(handler_at[kept], woke_at[kept], strict=True)]
+        details["to_handler_median_us"] = round(statistics.median(to_handler), 2)
+        details["after_handler_median_us"] = round(statistics.median(after), 2)
     for metric, value in (("median latency", median), ("p99 latency", p99)):
         record = {
             "workload": WORKLOAD,
@@ -113,6 +133,25 @@ def _summarise(impl: str, sent_at: list[float], woke_at: list[float]) -> None:
             **details,
         }
         print(json.dumps(record), flush=True)
+
+
+def _time_handlers() -> list[float]:
+    """Wrap each Python handler installed for SIGNUM from now on to note when it starts."""
+    started: list[float] = []
+    install = signal.signal
+
+    def timed_install(signum: int, handler: Any) -> Any:
+        if signum == SIGNUM and callable(handler):
+            inner = handler
+
+            def handler(signum: int, frame: FrameType | None) -> Any:
+                started.append(time.perf_counter())
+                return inner(signum, frame)
+
+        return install(signum, handler)
+
+    signal.signal = timed_install  # type: ignore[assignment]
+    return started
 
 
 # ---------------------------------------------------------------- ours
@@ -233,16 +272,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--count", type=int, default=None, help="signals to measure (after the warm-up)"
     )
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="also time when the Python handler starts (before / after it, as details)",
+    )
     args = parser.parse_args(argv)
     count = args.count if args.count is not None else QUICK_COUNT if args.quick else FULL_COUNT
     if count < 1:
         parser.error("--count must be at least 1")
+    handler_at = _time_handlers() if args.breakdown else None
     try:
         sent_at, woke_at = IMPLS[args.impl](count)
     except Skip as exc:
         print(json.dumps({"workload": WORKLOAD, "impl": args.impl, "skip": str(exc)}), flush=True)
         return 0
-    _summarise(args.impl, sent_at, woke_at)
+    _summarise(args.impl, sent_at, woke_at, handler_at)
     return 0
 
 

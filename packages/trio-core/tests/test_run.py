@@ -652,3 +652,25 @@ def test_run_restores_the_asyncgen_hooks() -> None:
     during = trio_core.run(main)
     assert during != before
     assert sys.get_asyncgen_hooks() == before
+
+
+@pytest.mark.parametrize("pending", [0, 1, 2**16 - 1, 2**16, 2**16 + 1, 2**17 + 5])
+def test_the_wakeup_socket_is_drained_in_full(pending: int) -> None:
+    # drain() stops at the first short read; whatever was written before it
+    # (more than one read's worth, or exactly one) must all be gone.
+    from trio_core._run import _WakeupSocketpair
+
+    pair = _WakeupSocketpair()
+    try:
+        # A socketpair holds about 200 KB on Linux; the largest case needs
+        # more than two reads' worth to be in it at once.
+        pair.write_sock.setblocking(True)
+        pair.write_sock.sendall(b"\0" * pending)
+        pair.drain()
+        with pytest.raises(BlockingIOError):
+            pair.read_sock.recv(1)
+        # And it still wakes: a new byte is seen.
+        pair.wakeup()
+        assert pair.read_sock.recv(10) == b"\0"
+    finally:
+        pair.close()

@@ -1226,6 +1226,9 @@ def open_nursery(strict_exception_groups: bool | None = None) -> _NurseryManager
 # ---------------------------------------------------------------- run_sync_soon and tokens
 
 
+_DRAIN_CHUNK = 2**16
+
+
 class _WakeupSocketpair:
     """A socketpair that wakes the I/O wait from any thread or signal handler."""
 
@@ -1243,9 +1246,15 @@ class _WakeupSocketpair:
             pass
 
     def drain(self) -> None:
+        # A short read means the buffer was emptied: stop there rather than
+        # pay for one more recv() and its BlockingIOError on every wake-up.
+        # A byte written after this read makes the socket readable again (and
+        # a byte a short read ever left behind keeps it readable: the next
+        # pass of the run_sync_soon task drains it).
+        recv = self.read_sock.recv
         try:
-            while True:
-                self.read_sock.recv(2**16)
+            while len(recv(_DRAIN_CHUNK)) == _DRAIN_CHUNK:
+                pass
         except BlockingIOError:
             pass
 
