@@ -664,8 +664,12 @@ def test_the_wakeup_socket_is_drained_in_full(pending: int) -> None:
     try:
         # A socketpair holds about 200 KB on Linux; the largest case needs
         # more than two reads' worth to be in it at once.
-        pair.write_sock.setblocking(True)
-        pair.write_sock.sendall(b"\0" * pending)
+        written = 0
+        while written < pending:
+            try:
+                written += pair.write_sock.send(b"\0" * (pending - written))
+            except BlockingIOError:
+                pytest.skip(f"this platform's socketpair holds only {written} bytes")
         pair.drain()
         with pytest.raises(BlockingIOError):
             pair.read_sock.recv(1)
