@@ -53,14 +53,18 @@ class _Worker:
             if name is not None:
                 thread.name = name
             result = capture(fn)
-            del fn
+            del fn, job
+            thread.name = "trio_core worker"
+            # Idle *before* delivering: the caller, woken by the delivery, may
+            # start its next job at once, and should find this thread waiting
+            # rather than make a new one.  A job handed over now waits on
+            # _wakeup until deliver() returns.
+            self._cache.idle(self)
             try:
                 deliver(result)
             except BaseException:
                 _logger.exception("the deliver callback of a worker thread job raised")
-            del deliver, result, job
-            thread.name = "trio_core worker"
-            self._cache.idle(self)
+            del deliver, result
 
 
 class _ThreadCache:
