@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import itertools
 import logging
 import os
 import threading
@@ -134,7 +135,7 @@ async def test_back_to_back_calls_stay_on_one_thread() -> None:
     # starting a new thread.  (At most one switch: a worker abandoned by an
     # earlier test may go idle meanwhile and be picked once.)
     threads = [await to_thread.run_sync(threading.current_thread) for _ in range(200)]
-    switches = sum(a is not b for a, b in zip(threads, threads[1:], strict=False))
+    switches = sum(a is not b for a, b in itertools.pairwise(threads))
     assert switches <= 1, f"{switches} switches between {len(set(threads))} threads"
 
 
