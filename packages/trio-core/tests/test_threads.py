@@ -336,7 +336,7 @@ def test_an_abandoned_thread_may_outlive_its_run(caplog: pytest.LogCaptureFixtur
     assert error is trio_core.RunFinishedError
     # Its result could not be delivered: dropped without a word, and the
     # worker went back to the cache.
-    _wait_idle_blocking(worker)
+    _wait_job_done_blocking(worker)
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
@@ -611,7 +611,7 @@ def test_start_thread_soon_needs_no_run() -> None:
     assert isinstance(results[1].error, ZeroDivisionError)
 
 
-def _wait_idle_blocking(thread: threading.Thread) -> None:
+def _wait_job_done_blocking(thread: threading.Thread) -> None:
     """Wait until ``thread`` has finished its job, delivery included.
 
     A worker goes back to the cache before it calls its deliver callback, so
@@ -648,13 +648,18 @@ def test_a_deliver_callback_that_raises_is_logged_and_the_worker_survives(
 
     lowlevel.start_thread_soon(lambda: None, bad_deliver)
     assert delivered.wait(WAIT)
-    _wait_idle_blocking(threads[0])
+    _wait_job_done_blocking(threads[0])
     assert any(
         "deliver" in r.getMessage() and r.exc_info and "bad deliver" in str(r.exc_info[1])
         for r in caplog.records
     )
-    # (_wait_idle_blocking also showed that the same worker, the most
-    # recently idle one, took the next job: the worker survived.)
+    # The same worker (the most recently idle one) takes the next job.
+    done = threading.Event()
+    lowlevel.start_thread_soon(
+        lambda: threads.append(threading.current_thread()), lambda outcome: done.set()
+    )
+    assert done.wait(WAIT)
+    assert threads[1] is threads[0]
 
 
 def test_idle_workers_exit_after_the_idle_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
