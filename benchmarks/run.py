@@ -38,7 +38,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-SCRIPTS = ["core", "channels", "sockets", "streams"]
+SCRIPTS = ["core", "channels", "sockets", "streams", "lines"]
 # Written by someone else; run if present, with its own CLI (--impl {ours,trio,asyncio}).
 EXTERNAL_SCRIPTS = {"signal_latency": ("ours", "trio", "asyncio")}
 IMPLS = ("ours", "trio", "asyncio", "uvloop")

@@ -9,6 +9,12 @@ from importlib.metadata import version as _version
 
 from . import abc as abc
 from . import testing as testing
+from ._buffered import DEFAULT_MAX_BUFFER_SIZE as DEFAULT_MAX_BUFFER_SIZE
+from ._buffered import BufferedReceiveStream as BufferedReceiveStream
+from ._buffered import BufferedRecvStream as BufferedRecvStream
+from ._buffered import IncompleteMessageError as IncompleteMessageError
+from ._buffered import LineIterator as LineIterator
+from ._buffered import MessageTooLongError as MessageTooLongError
 from ._connect import open_tcp_stream as open_tcp_stream
 from ._connect import open_unix_socket as open_unix_socket
 from ._exceptions import BrokenStreamError as BrokenStreamError
@@ -32,6 +38,13 @@ __all__ = [
     "NeedHandshakeError",
     # generic streams
     "StapledStream",
+    # buffered reading: lines, delimited messages, exact sizes
+    "BufferedRecvStream",
+    "BufferedReceiveStream",
+    "LineIterator",
+    "MessageTooLongError",
+    "IncompleteMessageError",
+    "DEFAULT_MAX_BUFFER_SIZE",
     # sockets
     "SocketStream",
     "SocketListener",
