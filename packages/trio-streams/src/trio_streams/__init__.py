@@ -23,6 +23,7 @@ from ._ssl import SSLStream as SSLStream
 from ._ssl_helpers import open_ssl_over_tcp_stream as open_ssl_over_tcp_stream
 from ._ssl_helpers import serve_ssl_over_tcp as serve_ssl_over_tcp
 from ._stapled import StapledStream as StapledStream
+from ._stapled import aclose_forcefully as aclose_forcefully
 
 __version__: str = _version("trio-streams")
 
@@ -32,6 +33,7 @@ __all__ = [
     "NeedHandshakeError",
     # generic streams
     "StapledStream",
+    "aclose_forcefully",
     # sockets
     "SocketStream",
     "SocketListener",

@@ -1,12 +1,48 @@
-"""StapledStream: a send stream and a receive stream joined into one two-way stream."""
+"""Generic helpers: StapledStream (a send stream and a receive stream joined into one
+two-way stream) and aclose_forcefully."""
 
 from __future__ import annotations
 
-from typing import final
+from typing import Any, final
 
-from .abc import HalfCloseableStream, RecvStream, SendStream, Stream
+import trio_core
 
-__all__ = ["StapledStream"]
+from .abc import AsyncResource, HalfCloseableStream, RecvStream, SendStream, Stream
+
+__all__ = ["StapledStream", "aclose_forcefully"]
+
+
+async def aclose_forcefully(resource: AsyncResource | Any) -> None:
+    """Close ``resource`` at once: its graceful close, run in a cancelled scope.
+
+    Modern Trio's spelling of the seed's ``resource.forceful_close()``, and it
+    works on every resource: one written for the seed (whose graceful close,
+    cancelled, closes forcefully) and one written for modern Trio (which has
+    only ``aclose``).  Any object with an ``aclose`` method is accepted, as in
+    Trio.  A checkpoint (the cancelled close yields, then the
+    :exc:`~trio_core.Cancelled` it raises is absorbed here).
+
+    Args:
+        resource: an :class:`~trio_streams.abc.AsyncResource`, or any object
+            with an async ``aclose()``.
+
+    Raises:
+        TypeError: if ``resource`` has no ``aclose`` method.
+        Exception: whatever closing raises, other than the cancellation.
+    """
+    close: Any
+    if isinstance(resource, AsyncResource):
+        close = resource.graceful_close
+    else:
+        close = getattr(resource, "aclose", None)
+        if close is None or not callable(close):
+            raise TypeError(
+                f"aclose_forcefully needs an AsyncResource or an object with an async "
+                f"aclose() method, got {resource!r}"
+            )
+    with trio_core.CancelScope() as scope:
+        scope.cancel()
+        await close()
 
 
 @final
