@@ -688,7 +688,9 @@ class Stream(SendStream, RecvStream):
     __slots__ = ()
 
     @staticmethod
-    def staple(send_stream: SendStream, recv_stream: RecvStream) -> StapledStream:
+    def staple(
+        send_stream: SendStream, recv_stream: RecvStream
+    ) -> StapledStream[SendStream, RecvStream]:
         """Join two one-way streams into one two-way stream.
 
         The result sends on ``send_stream`` and receives on ``recv_stream``;
