@@ -20,6 +20,7 @@ from ._socket_stream import SocketListener as SocketListener
 from ._socket_stream import SocketStream as SocketStream
 from ._ssl import SSLListener as SSLListener
 from ._ssl import SSLStream as SSLStream
+from ._ssl_helpers import open_ssl_over_tcp_listeners as open_ssl_over_tcp_listeners
 from ._ssl_helpers import open_ssl_over_tcp_stream as open_ssl_over_tcp_stream
 from ._ssl_helpers import serve_ssl_over_tcp as serve_ssl_over_tcp
 from ._stapled import StapledStream as StapledStream
@@ -46,5 +47,6 @@ __all__ = [
     "SSLStream",
     "SSLListener",
     "open_ssl_over_tcp_stream",
+    "open_ssl_over_tcp_listeners",
     "serve_ssl_over_tcp",
 ]
