@@ -199,3 +199,52 @@ async def test_broken_resource_error_is_what_a_vanished_peer_gives() -> None:
     await receive.aclose()
     with pytest.raises(trio.BrokenResourceError):
         await send.send_all(b"nobody listens")
+
+
+class ModernSend(trio.abc.SendStream):
+    def __init__(self, inner: trio.abc.SendStream) -> None:
+        self.inner = inner
+
+    async def send_all(self, data: bytes | bytearray | memoryview) -> None:
+        await self.inner.send_all(data)
+
+    async def wait_send_all_might_not_block(self) -> None:
+        await self.inner.wait_send_all_might_not_block()
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class ModernReceive(trio.abc.ReceiveStream):
+    def __init__(self, inner: trio.abc.ReceiveStream) -> None:
+        self.inner = inner
+
+    async def receive_some(self, max_bytes: int | None = None) -> bytes | bytearray:
+        return await self.inner.receive_some(max_bytes)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class ModernHalfCloseable(LoggingStream, trio.abc.HalfCloseableStream):
+    async def send_eof(self) -> None:
+        assert isinstance(self.inner, trio.abc.HalfCloseableStream)
+        await self.inner.send_eof()
+
+
+async def test_modern_subclasses_of_each_abc_pass_the_checkers() -> None:
+    async def one_way() -> tuple[trio.abc.SendStream, trio.abc.ReceiveStream]:
+        send, receive = trio.testing.memory_stream_one_way_pair()
+        return ModernSend(send), ModernReceive(receive)
+
+    async def one_way_clogged() -> tuple[trio.abc.SendStream, trio.abc.ReceiveStream]:
+        send, receive = trio.testing.lockstep_stream_one_way_pair()
+        return ModernSend(send), ModernReceive(receive)
+
+    await trio.testing.check_one_way_stream(one_way, one_way_clogged)
+
+    async def half_closeable() -> tuple[trio.abc.HalfCloseableStream, trio.abc.HalfCloseableStream]:
+        left, right = trio.testing.memory_stream_pair()
+        return ModernHalfCloseable(left), ModernHalfCloseable(right)
+
+    await trio.testing.check_half_closeable_stream(half_closeable, None)
