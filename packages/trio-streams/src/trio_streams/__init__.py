@@ -26,9 +26,11 @@ from ._socket_stream import SocketListener as SocketListener
 from ._socket_stream import SocketStream as SocketStream
 from ._ssl import SSLListener as SSLListener
 from ._ssl import SSLStream as SSLStream
+from ._ssl_helpers import open_ssl_over_tcp_listeners as open_ssl_over_tcp_listeners
 from ._ssl_helpers import open_ssl_over_tcp_stream as open_ssl_over_tcp_stream
 from ._ssl_helpers import serve_ssl_over_tcp as serve_ssl_over_tcp
 from ._stapled import StapledStream as StapledStream
+from ._stapled import aclose_forcefully as aclose_forcefully
 
 __version__: str = _version("trio-streams")
 
@@ -38,6 +40,7 @@ __all__ = [
     "NeedHandshakeError",
     # generic streams
     "StapledStream",
+    "aclose_forcefully",
     # buffered reading: lines, delimited messages, exact sizes
     "BufferedRecvStream",
     "BufferedReceiveStream",
@@ -57,5 +60,6 @@ __all__ = [
     "SSLStream",
     "SSLListener",
     "open_ssl_over_tcp_stream",
+    "open_ssl_over_tcp_listeners",
     "serve_ssl_over_tcp",
 ]
