@@ -211,6 +211,19 @@ def test_tls_server_and_client(tmp_path: Path) -> None:
     assert rest.rstrip().endswith("server stopped")
 
 
+@covers("line_protocol.py")
+def test_line_protocol() -> None:
+    out = run_example("line_protocol.py")
+    assert re.search(r"server listening on 127\.0\.0\.1:\d+", out), out
+    assert out.splitlines()[1:] == [
+        "client got: OK",
+        "client got: VALUE blue",
+        "client got: ERR unknown command",
+        "client got: ERR line longer than 1024 bytes",
+        "client: server closed the connection: True",
+    ]
+
+
 @covers("demo.py")
 def test_demo() -> None:
     # What `nox -s demo` (the README's first command) runs, with its defaults.
