@@ -29,6 +29,10 @@ from ._ssl import SSLStream as SSLStream
 from ._ssl_helpers import open_ssl_over_tcp_stream as open_ssl_over_tcp_stream
 from ._ssl_helpers import serve_ssl_over_tcp as serve_ssl_over_tcp
 from ._stapled import StapledStream as StapledStream
+from ._unix import UnixSocketListener as UnixSocketListener
+from ._unix import open_unix_listeners as open_unix_listeners
+from ._unix import open_unix_stream as open_unix_stream
+from ._unix import serve_unix as serve_unix
 
 __version__: str = _version("trio-streams")
 
@@ -53,6 +57,11 @@ __all__ = [
     "open_tcp_listeners",
     "serve_tcp",
     "serve_listeners",
+    # Unix-domain servers and clients
+    "UnixSocketListener",
+    "open_unix_listeners",
+    "serve_unix",
+    "open_unix_stream",
     # TLS
     "SSLStream",
     "SSLListener",
