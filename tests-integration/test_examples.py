@@ -224,6 +224,19 @@ def test_line_protocol() -> None:
     ]
 
 
+@covers("unix_socket_server.py")
+def test_unix_socket_server() -> None:
+    out = run_example("unix_socket_server.py")
+    assert out.splitlines() == [
+        "1. a stale socket file is at demo.sock",
+        "   ... and serve_unix replaced it: listening",
+        "2. permissions: srw-------",
+        "   a client got: pong: ping",
+        "3. a second server was refused: EADDRINUSE",
+        "4. after the server stopped, the file exists: False",
+    ]
+
+
 @covers("demo.py")
 def test_demo() -> None:
     # What `nox -s demo` (the README's first command) runs, with its defaults.
