@@ -237,6 +237,16 @@ def test_unix_socket_server() -> None:
     ]
 
 
+@covers("udp_echo.py")
+def test_udp_echo() -> None:
+    out = run_example("udp_echo.py")
+    lines = out.splitlines()
+    assert re.fullmatch(r"server listening on 127\.0\.0\.1:\d+", lines[0]), out
+    assert lines[1:3] == ["connected client got 'HELLO'", "connected client got 'DATAGRAMS'"]
+    assert re.fullmatch(r"unconnected client got 'ANYONE THERE\?' from port \d+", lines[3])
+    assert lines[4:] == ["the reply came from the server: True"]
+
+
 @covers("demo.py")
 def test_demo() -> None:
     # What `nox -s demo` (the README's first command) runs, with its defaults.
