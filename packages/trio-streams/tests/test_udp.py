@@ -312,3 +312,14 @@ async def test_serve_udp_handler_error_stops_the_server() -> None:
             async with await open_udp_socket(remote_address=server.local_address) as client:
                 await client.send(b"boom")
                 await trio_core.sleep_forever()
+
+
+async def test_family_from_host_names() -> None:
+    loopbacks = {"127.0.0.1", "::1"}
+    async with await open_udp_socket(("localhost", 0)) as local:
+        assert local.local_address[0] in loopbacks
+    async with await open_udp_socket(remote_address=("localhost", 9)) as client:
+        assert client.remote_address is not None
+        assert client.remote_address[0] in loopbacks
+        expected = stdlib_socket.AF_INET if ":" not in client.remote_address[0] else None
+        assert client.family == (expected or stdlib_socket.AF_INET6)
