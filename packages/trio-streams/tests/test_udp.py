@@ -241,6 +241,10 @@ async def test_bad_input() -> None:
             await sock.send(b"x", ("127.0.0.1", 0))
         with pytest.raises(TypeError, match="tuple"):
             await sock.send(b"x", "127.0.0.1")  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="destination host is empty"):
+            await sock.send(b"x", ("", 53))
+    with pytest.raises(ValueError, match="destination host is empty"):
+        await open_udp_socket(remote_address=(None, 53))
     for bad, error in ((0, ValueError), (1.5, TypeError)):
         with pytest.raises(error, match="max_handlers"):
             await serve_udp(

@@ -69,6 +69,10 @@ def _check_address(address: object, what: str, *, local: bool) -> tuple[str | No
         raise TypeError(f"{what}: the host must be a str (or None), got {host!r}")
     if isinstance(port, bool) or not isinstance(port, int):
         raise TypeError(f"{what}: the port must be an int, got {port!r}")
+    if not local and not host:
+        raise ValueError(
+            f"{what}: the destination host is empty; name it, e.g. ('127.0.0.1', {port!r})"
+        )
     low = 0 if local else 1
     if not low <= port <= 65535:
         hint = " (0, any free port, is only for a local address)" if port == 0 else ""
