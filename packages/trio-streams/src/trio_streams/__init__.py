@@ -31,6 +31,14 @@ from ._ssl_helpers import open_ssl_over_tcp_stream as open_ssl_over_tcp_stream
 from ._ssl_helpers import serve_ssl_over_tcp as serve_ssl_over_tcp
 from ._stapled import StapledStream as StapledStream
 from ._stapled import aclose_forcefully as aclose_forcefully
+from ._udp import MAX_DATAGRAM_SIZE as MAX_DATAGRAM_SIZE
+from ._udp import UDPSocket as UDPSocket
+from ._udp import open_udp_socket as open_udp_socket
+from ._udp import serve_udp as serve_udp
+from ._unix import UnixSocketListener as UnixSocketListener
+from ._unix import open_unix_listeners as open_unix_listeners
+from ._unix import open_unix_stream as open_unix_stream
+from ._unix import serve_unix as serve_unix
 
 __version__: str = _version("trio-streams")
 
@@ -56,6 +64,16 @@ __all__ = [
     "open_tcp_listeners",
     "serve_tcp",
     "serve_listeners",
+    # Unix-domain servers and clients
+    "UnixSocketListener",
+    "open_unix_listeners",
+    "serve_unix",
+    "open_unix_stream",
+    # UDP
+    "UDPSocket",
+    "open_udp_socket",
+    "serve_udp",
+    "MAX_DATAGRAM_SIZE",
     # TLS
     "SSLStream",
     "SSLListener",
