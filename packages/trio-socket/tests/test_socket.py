@@ -18,7 +18,8 @@ import pytest
 
 import trio_core
 import trio_socket as tsocket
-import trio_socket._socket as tsocket_impl
+import trio_socket._functions as tsocket_functions
+import trio_socket._resolve as tsocket_resolve
 from trio_core.testing import assert_checkpoints, wait_all_tasks_blocked
 
 HAS_IPV6 = stdlib_socket.has_ipv6
@@ -353,7 +354,7 @@ class DirectoryResolver(tsocket.HostnameResolver):
 
 
 async def test_getfqdn_goes_through_the_custom_resolver(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tsocket_impl, "to_thread", _NoThreads)
+    monkeypatch.setattr(tsocket_resolve, "to_thread", _NoThreads)
     monkeypatch.setattr(stdlib_socket, "gethostname", lambda: "me")
     fake = DirectoryResolver(
         forward={b"box": "10.0.0.1", b"me": "10.0.0.2", b"unnamed": "10.0.0.3"},
@@ -404,7 +405,7 @@ async def test_custom_socket_factory() -> None:
 async def test_getaddrinfo_numeric_without_a_thread_and_errors(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(tsocket_impl, "to_thread", _NoThreads)
+    monkeypatch.setattr(tsocket_resolve, "to_thread", _NoThreads)
     with assert_checkpoints():
         result = await tsocket.getaddrinfo("127.0.0.1", 80, tsocket.AF_INET, tsocket.SOCK_STREAM)
     assert result[0][4] == ("127.0.0.1", 80)
@@ -851,7 +852,7 @@ async def test_fromshare_returns_a_trio_socket(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(
         stdlib_socket, "fromshare", lambda info: shared if info == b"data" else None, raising=False
     )
-    with tsocket_impl.fromshare(b"data") as sock:
+    with tsocket_functions.fromshare(b"data") as sock:
         assert isinstance(sock, tsocket.SocketType)
         assert sock.fileno() == shared.fileno() and shared.getblocking() is False
 

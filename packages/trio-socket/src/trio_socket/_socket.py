@@ -5,65 +5,38 @@ syscall on the non-blocking socket at once, and only if it would block wait
 for readiness (``wait_readable`` / ``wait_writable``) and retry.  An
 operation that completed without waiting still yields to the scheduler
 (``cancel_shielded_checkpoint``), so each one is a full checkpoint.
+
+The address rules (numeric addresses only; how ``resolve_*_address``
+resolve) live in ``_resolve``; the functions that make sockets, in
+``_functions``.
 """
 
 from __future__ import annotations
 
-import abc
-import array
 import functools
 import os
 import socket as _stdlib_socket
 import sys
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, SupportsIndex, TypeVar, final
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TypeVar, final
 
-import idna as _idna
-
-import trio_core
 from trio_core.lowlevel import (
-    RunVar,
     cancel_shielded_checkpoint,
-    checkpoint,
     checkpoint_if_cancelled,
     notify_closing,
     wait_readable,
     wait_writable,
 )
 
+from ._resolve import Address, check_numeric, resolve_address
+
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer, WriteableBuffer
 
-# The hook rule: from trio-core, import only `trio_core` and `trio_core.lowlevel`.
-to_thread = trio_core.to_thread
-
 T = TypeVar("T")
-Address = Any  # tuple for AF_INET/AF_INET6, str/bytes for AF_UNIX, ...
 
-__all__ = [
-    "SocketType",
-    "PartialResult",
-    "HostnameResolver",
-    "SocketFactory",
-    "socket",
-    "socketpair",
-    "fromfd",
-    "from_stdlib_socket",
-    "getaddrinfo",
-    "getnameinfo",
-    "getfqdn",
-    "send_fds",
-    "recv_fds",
-    "fromshare",
-    "set_custom_hostname_resolver",
-    "set_custom_socket_factory",
-]
-
-_IP_FAMILIES = (_stdlib_socket.AF_INET, _stdlib_socket.AF_INET6)
-_NUMERIC_ONLY = _stdlib_socket.AI_NUMERICHOST | _stdlib_socket.AI_NUMERICSERV
-#: The default TCP_NOTSENT_LOWAT (the seed's "reasonable buffer size").
-NOTSENT_LOWAT = 16 * 1024
+__all__ = ["SocketType", "PartialResult"]
 
 
 @final
@@ -80,500 +53,6 @@ class PartialResult:
 
     #: How many bytes the operating system accepted before the error or cancellation.
     bytes_sent: int
-
-
-# ---------------------------------------------------------------- hooks
-
-
-class HostnameResolver(abc.ABC):
-    """What :func:`set_custom_hostname_resolver` takes: your own name resolution
-    (a fake DNS for tests, say).
-
-    It serves :func:`getaddrinfo`, :func:`getnameinfo`, :func:`getfqdn` and
-    the sockets' ``resolve_*_address`` methods.
-    """
-
-    @abc.abstractmethod
-    async def getaddrinfo(
-        self,
-        host: bytes | None,
-        port: bytes | str | int | None,
-        family: int = 0,
-        type: int = 0,
-        proto: int = 0,
-        flags: int = 0,
-    ) -> list[tuple[Any, Any, int, str, Any]]:
-        """Look up ``host`` and ``port``: the contract of :func:`socket.getaddrinfo`.
-
-        Called by :func:`getaddrinfo` for names that are not numeric (and by
-        :func:`getfqdn` and the sockets' ``resolve_*_address`` methods).  A
-        checkpoint: implementations may await; the caller adds a checkpoint
-        around the call, so one that never yields is fine too.
-
-        Args:
-            host: the hostname, already IDNA-encoded to bytes (or None).
-            port: the port number or service name, as given (or None).
-            family: the address family to restrict results to (0 for any).
-            type: the socket type to restrict results to (0 for any).
-            proto: the protocol to restrict results to (0 for any).
-            flags: ``AI_*`` flags, as for :func:`socket.getaddrinfo`.
-
-        Returns:
-            A list of ``(family, type, proto, canonname, sockaddr)`` tuples.
-
-        Raises:
-            socket.gaierror: should be raised when the name cannot be resolved
-                (callers such as :func:`getfqdn` rely on it).
-        """
-
-    @abc.abstractmethod
-    async def getnameinfo(self, sockaddr: tuple[Any, ...], flags: int) -> tuple[str, str]:
-        """Look up the name of ``sockaddr``: the contract of :func:`socket.getnameinfo`.
-
-        Called by :func:`getnameinfo` and :func:`getfqdn`.  A checkpoint:
-        implementations may await; the caller adds a checkpoint around the
-        call, so one that never yields is fine too.
-
-        Args:
-            sockaddr: the socket address to look up, e.g. ``(host, port)``.
-            flags: ``NI_*`` flags, as for :func:`socket.getnameinfo`.
-
-        Returns:
-            ``(host, port)`` as strings.
-
-        Raises:
-            socket.gaierror: should be raised (or :exc:`socket.herror`) when
-                the address has no name.
-        """
-
-
-class SocketFactory(abc.ABC):
-    """What :func:`set_custom_socket_factory` takes: makes the sockets that
-    :func:`socket` returns (to simulate networks in tests, say)."""
-
-    @abc.abstractmethod
-    def socket(self, family: int, type: int, proto: int) -> SocketType:
-        """Return a new trio socket (or an object that behaves like one).
-
-        Called by :func:`socket` (when no ``fileno`` is given) with the
-        arguments it was given.  Not a checkpoint: it must not block.
-
-        Args:
-            family: the address family, e.g. ``AF_INET``.
-            type: the socket type, e.g. ``SOCK_STREAM``.
-            proto: the protocol number (usually 0).
-        """
-
-
-_resolver: RunVar[HostnameResolver | None] = RunVar("trio_socket hostname resolver", None)
-_socket_factory: RunVar[SocketFactory | None] = RunVar("trio_socket socket factory", None)
-
-
-def set_custom_hostname_resolver(
-    hostname_resolver: HostnameResolver | None,
-) -> HostnameResolver | None:
-    """Make :func:`getaddrinfo`, :func:`getnameinfo` and :func:`getfqdn` use
-    ``hostname_resolver``.
-
-    The setting lasts for the current run only (so one test's fake DNS
-    cannot leak into the next).  Not a checkpoint.
-
-    Args:
-        hostname_resolver: a :class:`HostnameResolver`, or None to go back to
-            the system resolver.
-
-    Returns:
-        The previous resolver (or None).
-
-    Raises:
-        TypeError: if ``hostname_resolver`` is neither a
-            :class:`HostnameResolver` nor None.
-        RuntimeError: if called outside of a trio run.
-    """
-    if hostname_resolver is not None and not isinstance(hostname_resolver, HostnameResolver):
-        raise TypeError(f"expected a HostnameResolver or None, got {hostname_resolver!r}")
-    old = _resolver.get()
-    _resolver.set(hostname_resolver)
-    return old
-
-
-def set_custom_socket_factory(socket_factory: SocketFactory | None) -> SocketFactory | None:
-    """Make :func:`socket` (called without ``fileno``) use ``socket_factory``.
-
-    The setting lasts for the current run only.  Not a checkpoint.
-
-    Args:
-        socket_factory: a :class:`SocketFactory`, or None to go back to real
-            sockets.
-
-    Returns:
-        The previous factory (or None).
-
-    Raises:
-        TypeError: if ``socket_factory`` is neither a :class:`SocketFactory`
-            nor None.
-        RuntimeError: if called outside of a trio run.
-    """
-    if socket_factory is not None and not isinstance(socket_factory, SocketFactory):
-        raise TypeError(f"expected a SocketFactory or None, got {socket_factory!r}")
-    old = _socket_factory.get()
-    _socket_factory.set(socket_factory)
-    return old
-
-
-# ---------------------------------------------------------------- name resolution
-
-
-def _encode_host(host: bytes | str | None) -> bytes | None:
-    if host is None or isinstance(host, bytes):
-        return host
-    if not isinstance(host, str):
-        raise TypeError(f"host must be a str, bytes or None, got {host!r}")
-    try:
-        return host.encode("ascii")
-    except UnicodeEncodeError:
-        # Internationalized names: IDNA 2008 with the UTS 46 mapping, as browsers do.
-        try:
-            return _idna.encode(host, uts46=True)
-        except _idna.IDNAError as exc:
-            raise ValueError(f"{host!r} is not a valid internationalized hostname: {exc}") from None
-
-
-async def getaddrinfo(
-    host: bytes | str | None,
-    port: bytes | str | int | None,
-    family: int = 0,
-    type: int = 0,
-    proto: int = 0,
-    flags: int = 0,
-) -> list[tuple[Any, Any, int, str, Any]]:
-    """Look up a host and port, like :func:`socket.getaddrinfo`.  A checkpoint.
-
-    Numeric addresses are answered at once; names are looked up in a worker
-    thread (a cancelled lookup returns at once and the thread is abandoned),
-    or by the resolver given to :func:`set_custom_hostname_resolver`.
-    Non-ASCII hostnames are IDNA-encoded (IDNA 2008, UTS 46 mapping).
-
-    Args:
-        host: the hostname or numeric address (str or bytes), or None.
-        port: the port number or service name, or None.
-        family: restrict results to this address family (0 for any).
-        type: restrict results to this socket type (0 for any).
-        proto: restrict results to this protocol (0 for any).
-        flags: ``AI_*`` flags, as for :func:`socket.getaddrinfo`.
-
-    Returns:
-        A list of ``(family, type, proto, canonname, sockaddr)`` tuples.
-
-    Raises:
-        socket.gaierror: if the name cannot be resolved.
-        ValueError: for an invalid internationalized hostname.
-    """
-    host_bytes = _encode_host(host)
-    try:
-        numeric = _stdlib_socket.getaddrinfo(
-            host_bytes, port, family, type, proto, flags | _NUMERIC_ONLY
-        )
-    except _stdlib_socket.gaierror:
-        pass
-    else:
-        await checkpoint()
-        return numeric
-    resolver = _resolver.get()
-    if resolver is not None:
-        await checkpoint_if_cancelled()
-        infos = await resolver.getaddrinfo(host_bytes, port, family, type, proto, flags)
-        await cancel_shielded_checkpoint()  # a checkpoint even if the resolver never yields
-        return infos
-    return await to_thread.run_sync(
-        _stdlib_socket.getaddrinfo,
-        host_bytes,
-        port,
-        family,
-        type,
-        proto,
-        flags,
-        abandon_on_cancel=True,
-    )
-
-
-async def getnameinfo(sockaddr: tuple[Any, ...], flags: int) -> tuple[str, str]:
-    """Look up the name of an address, like :func:`socket.getnameinfo`.  A checkpoint.
-
-    Runs in a worker thread (abandoned if cancelled), or through the custom
-    hostname resolver.
-
-    Args:
-        sockaddr: the socket address to look up, e.g. ``(host, port)``.
-        flags: ``NI_*`` flags, as for :func:`socket.getnameinfo`.
-
-    Returns:
-        ``(host, port)`` as strings.
-
-    Raises:
-        socket.gaierror: if the address cannot be looked up.
-    """
-    resolver = _resolver.get()
-    if resolver is not None:
-        await checkpoint_if_cancelled()
-        names = await resolver.getnameinfo(sockaddr, flags)
-        await cancel_shielded_checkpoint()  # a checkpoint even if the resolver never yields
-        return names
-    return await to_thread.run_sync(
-        _stdlib_socket.getnameinfo, sockaddr, flags, abandon_on_cancel=True
-    )
-
-
-async def getfqdn(name: str = "") -> str:
-    """The fully qualified domain name of ``name``, like :func:`socket.getfqdn`.
-    A checkpoint.
-
-    Without a custom hostname resolver this is the standard library's
-    ``getfqdn`` in a worker thread (abandoned if cancelled).  With one (see
-    :func:`set_custom_hostname_resolver`), the same steps go through the
-    resolver: an empty name (or ``0.0.0.0`` / ``::``) means
-    :func:`socket.gethostname`; the name is looked up with
-    :func:`getaddrinfo`, its first address reverse-resolved with
-    :func:`getnameinfo` (``NI_NAMEREQD``), and that name returned; if either
-    lookup fails, ``name`` comes back unchanged.  The one difference: a
-    resolver has no host aliases to offer, so where the system's
-    ``gethostbyaddr`` would pick a dotted alias over an undotted primary
-    name, the primary name is returned.
-
-    Args:
-        name: the name (or address) to look up; empty means this host.
-    """
-    resolver = _resolver.get()
-    if resolver is None:
-        return await to_thread.run_sync(_stdlib_socket.getfqdn, name, abandon_on_cancel=True)
-    await checkpoint()  # even if the resolver answers without yielding
-    name = name.strip()
-    if not name or name in ("0.0.0.0", "::"):
-        name = _stdlib_socket.gethostname()
-    try:
-        infos = await getaddrinfo(name, None)
-        if not infos:
-            return name
-        hostname, _ = await getnameinfo(infos[0][4], _stdlib_socket.NI_NAMEREQD)
-    except OSError:  # gaierror, herror: as the standard library, keep the name
-        return name
-    return hostname
-
-
-# ---------------------------------------------------------------- making sockets
-
-
-def _set_modern_defaults(sock: _stdlib_socket.socket) -> None:
-    if sock.family not in _IP_FAMILIES:
-        return
-    if sys.platform != "win32":
-        sock.setsockopt(_stdlib_socket.SOL_SOCKET, _stdlib_socket.SO_REUSEADDR, 1)
-    if sock.family == _stdlib_socket.AF_INET6:
-        try:
-            sock.setsockopt(_stdlib_socket.IPPROTO_IPV6, _stdlib_socket.IPV6_V6ONLY, 0)
-        except OSError:
-            pass  # a platform without dual-stack sockets
-    if sock.type == _stdlib_socket.SOCK_STREAM:
-        sock.setsockopt(_stdlib_socket.IPPROTO_TCP, _stdlib_socket.TCP_NODELAY, 1)
-        lowat = getattr(_stdlib_socket, "TCP_NOTSENT_LOWAT", None)
-        if lowat is None and sys.platform == "linux":
-            lowat = 25  # the Linux value, missing from some Python builds
-        if lowat is not None:
-            try:
-                sock.setsockopt(_stdlib_socket.IPPROTO_TCP, lowat, NOTSENT_LOWAT)
-            except OSError:
-                pass  # an older kernel
-
-
-def from_stdlib_socket(sock: _stdlib_socket.socket) -> SocketType:
-    """Wrap a standard library socket into a trio socket (it becomes non-blocking).
-
-    Its options are left as they are.  Not a checkpoint.
-
-    Args:
-        sock: the :class:`socket.socket` to wrap; the trio socket owns it
-            from now on.
-
-    Raises:
-        TypeError: if ``sock`` is not a standard library socket.
-    """
-    if not isinstance(sock, _stdlib_socket.socket):
-        raise TypeError(f"expected a standard library socket.socket, got {sock!r}")
-    return SocketType._wrap(sock)
-
-
-def socket(
-    family: int = _stdlib_socket.AF_INET,
-    type: int = _stdlib_socket.SOCK_STREAM,
-    proto: int = 0,
-    fileno: int | None = None,
-) -> SocketType:
-    """A new trio socket, like :func:`socket.socket`, with modern defaults.
-
-    Defaults (each can be changed back with ``setsockopt``): ``SO_REUSEADDR``
-    on (not on Windows), ``TCP_NODELAY`` on for TCP, ``IPV6_V6ONLY`` off for
-    IPv6 (dual-stack), and ``TCP_NOTSENT_LOWAT`` of 16 KiB where supported.
-    Without ``fileno``, the socket comes from the custom socket factory when
-    one is set (:func:`set_custom_socket_factory`).  Not a checkpoint.
-
-    Args:
-        family: the address family (default ``AF_INET``).
-        type: the socket type (default ``SOCK_STREAM``).
-        proto: the protocol number (default 0).
-        fileno: wrap this existing file descriptor instead of making a new
-            socket (the modern defaults are then not applied).
-
-    Raises:
-        OSError: if the operating system refuses to make the socket.
-    """
-    if fileno is None:
-        factory = _socket_factory.get(None) if _in_run() else None
-        if factory is not None:
-            return factory.socket(family, type, proto)
-        sock = _stdlib_socket.socket(family, type, proto)
-        _set_modern_defaults(sock)
-    else:
-        sock = _stdlib_socket.socket(family, type, proto, fileno)
-    return from_stdlib_socket(sock)
-
-
-def _in_run() -> bool:
-    try:
-        _socket_factory.get(None)
-    except RuntimeError:
-        return False
-    return True
-
-
-def socketpair(
-    family: int = getattr(_stdlib_socket, "AF_UNIX", _stdlib_socket.AF_INET),
-    type: int = _stdlib_socket.SOCK_STREAM,
-    proto: int = 0,
-) -> tuple[SocketType, SocketType]:
-    """A pair of connected trio sockets, like :func:`socket.socketpair`.
-
-    Not a checkpoint.
-
-    Args:
-        family: the address family (default ``AF_UNIX`` where it exists,
-            else ``AF_INET``).
-        type: the socket type (default ``SOCK_STREAM``).
-        proto: the protocol number (default 0).
-
-    Raises:
-        OSError: if the operating system refuses to make the pair.
-    """
-    left, right = _stdlib_socket.socketpair(family, type, proto)
-    return from_stdlib_socket(left), from_stdlib_socket(right)
-
-
-def fromfd(fd: SupportsIndex, family: int, type: int, proto: int = 0) -> SocketType:
-    """A trio socket on a duplicate of the file descriptor ``fd``, like :func:`socket.fromfd`.
-
-    Not a checkpoint.
-
-    Args:
-        fd: the file descriptor to duplicate (the original stays yours).
-        family: the socket's address family.
-        type: the socket's type.
-        proto: the socket's protocol number (default 0).
-
-    Raises:
-        OSError: if ``fd`` cannot be duplicated.
-    """
-    return from_stdlib_socket(_stdlib_socket.fromfd(fd, family, type, proto))
-
-
-def fromshare(info: bytes) -> SocketType:
-    """A trio socket from data made by ``socket.share()``, like :func:`socket.fromshare`.
-
-    Windows only (exported only where the standard library has it).  Not a
-    checkpoint.
-
-    Args:
-        info: the bytes returned by ``socket.share()`` in another process.
-    """
-    # getattr: the standard library (and its stubs) have it on Windows only.
-    stdlib_fromshare: Callable[[bytes], _stdlib_socket.socket] = getattr(  # noqa: B009
-        _stdlib_socket, "fromshare"
-    )
-    return from_stdlib_socket(stdlib_fromshare(info))
-
-
-async def send_fds(
-    sock: SocketType,
-    buffers: Iterable[ReadableBuffer],
-    fds: Iterable[int],
-    flags: int = 0,
-    address: Address = None,
-) -> int:
-    """Send ``buffers`` and the file descriptors ``fds`` over a Unix socket,
-    like :func:`socket.send_fds` but async and taking a trio socket.  A checkpoint.
-
-    Args:
-        sock: the trio socket to send on (``AF_UNIX``).
-        buffers: the data to send, as bytes-like objects.
-        fds: the file descriptors to pass (they stay yours to close).
-        flags: flags for ``sendmsg`` (default 0).
-        address: the destination, for an unconnected socket (default None).
-
-    Returns:
-        The number of bytes sent (as ``sendmsg`` does).
-
-    Raises:
-        OSError: if the send fails.
-    """
-    ancdata = [(_stdlib_socket.SOL_SOCKET, _stdlib_socket.SCM_RIGHTS, array.array("i", fds))]
-    return await sock.sendmsg(buffers, ancdata, flags, address)
-
-
-async def recv_fds(
-    sock: SocketType, bufsize: int, maxfds: int, flags: int = 0
-) -> tuple[bytes, list[int], int, Address]:
-    """Receive up to ``bufsize`` bytes and up to ``maxfds`` file descriptors,
-    like :func:`socket.recv_fds` but async and taking a trio socket.  A checkpoint.
-
-    Args:
-        sock: the trio socket to receive on (``AF_UNIX``).
-        bufsize: the most bytes of data to receive.
-        maxfds: the most file descriptors to receive.
-        flags: flags for ``recvmsg``; unlike the standard library's (which
-            drops it), this is passed on.
-
-    Returns:
-        ``(data, fds, msg_flags, address)``; the received descriptors are new
-        ones, yours to close.
-
-    Raises:
-        OSError: if the receive fails.
-    """
-    fds = array.array("i")
-    msg, ancdata, msg_flags, address = await sock.recvmsg(
-        bufsize, _stdlib_socket.CMSG_LEN(maxfds * fds.itemsize), flags
-    )
-    for level, kind, data in ancdata:
-        if level == _stdlib_socket.SOL_SOCKET and kind == _stdlib_socket.SCM_RIGHTS:
-            fds.frombytes(data[: len(data) - (len(data) % fds.itemsize)])
-    return msg, list(fds), msg_flags, address
-
-
-# ---------------------------------------------------------------- the socket type
-
-
-def _check_port(address: tuple[Any, ...], where: str, not_int: type[Exception]) -> None:
-    """Refuse a port that is not an int from 0 to 65535, naming it.
-
-    Without this, the port reaches ``getaddrinfo``, which wraps large ports
-    modulo 65536, takes service names, or blames the host for a bad port.
-    """
-    port = address[1]
-    if not isinstance(port, int) or isinstance(port, bool):
-        raise not_int(
-            f"port must be an int, got {port!r} in {address!r} ({where}); "
-            f"look service names up with socket.getservbyname() first"
-        )
-    if not 0 <= port <= 65535:
-        raise ValueError(f"port must be 0-65535, got {port} in {address!r} ({where})")
 
 
 #: SocketType methods that exist on the standard socket but raise here (see
@@ -792,7 +271,7 @@ class SocketType:
         Raises:
             OSError: if the descriptor cannot be duplicated.
         """
-        return from_stdlib_socket(self._sock.dup())
+        return SocketType._wrap(self._sock.dup())
 
     def close(self) -> None:
         """Close the socket.  Tasks blocked on it wake with ClosedResourceError.
@@ -844,69 +323,6 @@ class SocketType:
 
     # -- addresses
 
-    def _check_numeric(self, address: Address, method: str, resolver: str) -> None:
-        if self._sock.family not in _IP_FAMILIES:
-            return
-        if not isinstance(address, tuple) or len(address) < 2:
-            raise TypeError(
-                f"{method}() on an IP socket needs a (host, port) tuple, got {address!r}"
-            )
-        _check_port(address, f"{method}()", TypeError)
-        host = address[0]
-        if host in ("", "<broadcast>") or (host is None and method == "bind"):
-            return
-        try:
-            _stdlib_socket.getaddrinfo(
-                host, address[1], self._sock.family, 0, 0, _stdlib_socket.AI_NUMERICHOST
-            )
-        except (_stdlib_socket.gaierror, UnicodeError, TypeError):
-            raise ValueError(
-                f"{method}() needs a numeric address, but {host!r} in {address!r} is not one; "
-                f"resolve it first: `{method}(await sock.{resolver}({address!r}))`"
-            ) from None
-
-    async def _resolve(self, address: Address, local: bool) -> Address:
-        family = self._sock.family
-        if family not in _IP_FAMILIES:
-            await checkpoint()
-            return address
-        if not isinstance(address, tuple) or len(address) < 2:
-            raise ValueError(
-                f"an address for an IP socket is a (host, port) tuple, got {address!r}"
-            )
-        _check_port(address, "resolving an address", ValueError)
-        host, port = address[0], address[1]
-        if host in ("<broadcast>", b"<broadcast>"):
-            # As the standard library's bind/connect/sendto do (not getaddrinfo).
-            if family != _stdlib_socket.AF_INET:
-                raise _stdlib_socket.gaierror(
-                    _stdlib_socket.EAI_FAMILY,
-                    f"'<broadcast>' is an IPv4 address and IPv6 has no broadcast; "
-                    f"use an AF_INET socket, or a multicast address such as ff02::1 "
-                    f"(resolving {address!r})",
-                )
-            host = "255.255.255.255"
-        flags = 0
-        if local:
-            flags |= _stdlib_socket.AI_PASSIVE
-            if host == "":
-                host = None
-        if family == _stdlib_socket.AF_INET6:
-            flags |= _stdlib_socket.AI_V4MAPPED
-        try:
-            results = await getaddrinfo(
-                host, port, family, self._sock.type, self._sock.proto, flags
-            )
-        except _stdlib_socket.gaierror as exc:
-            raise _stdlib_socket.gaierror(
-                exc.errno, f"{exc.strerror} (resolving {address!r})"
-            ) from None
-        resolved = results[0][4]
-        if family == _stdlib_socket.AF_INET6 and len(address) == 4:
-            # Keep the caller's flowinfo and scope id.
-            resolved = (resolved[0], resolved[1], address[2], address[3])
-        return resolved
-
     async def resolve_local_address(self, address: Address) -> Address:
         """Resolve ``address`` into a numeric address for :meth:`bind`.  A checkpoint.
 
@@ -918,7 +334,9 @@ class SocketType:
             ValueError: if ``address`` is malformed or its port is not an int
                 from 0 to 65535.
         """
-        return await self._resolve(address, local=True)
+        return await resolve_address(
+            self._sock.family, self._sock.type, self._sock.proto, address, local=True
+        )
 
     async def resolve_remote_address(self, address: Address) -> Address:
         """Resolve ``address`` into a numeric address for :meth:`connect` and
@@ -932,7 +350,9 @@ class SocketType:
             ValueError: if ``address`` is malformed or its port is not an int
                 from 0 to 65535.
         """
-        return await self._resolve(address, local=False)
+        return await resolve_address(
+            self._sock.family, self._sock.type, self._sock.proto, address, local=False
+        )
 
     def bind(self, address: Address) -> None:
         """Bind to ``address``, which must be numeric (see :meth:`resolve_local_address`).
@@ -944,7 +364,7 @@ class SocketType:
             TypeError: if the port is not an int.
             OSError: if the address cannot be bound (in use, say).
         """
-        self._check_numeric(address, "bind", "resolve_local_address")
+        check_numeric(self._sock.family, address, "bind", "resolve_local_address")
         self._sock.bind(address)
 
     # -- I/O
@@ -980,7 +400,7 @@ class SocketType:
             TypeError: if the port is not an int.
             OSError: if the connection fails (the message names the address).
         """
-        self._check_numeric(address, "connect", "resolve_remote_address")
+        check_numeric(self._sock.family, address, "connect", "resolve_remote_address")
         await checkpoint_if_cancelled()
         sock = self._sock
         try:
@@ -1006,7 +426,7 @@ class SocketType:
             OSError: if the accept fails.
         """
         sock, address = await self._io(wait_readable, self._sock.accept)
-        return from_stdlib_socket(sock), address
+        return SocketType._wrap(sock), address
 
     async def recv(self, bufsize: int, flags: int = 0) -> bytes:
         """Receive up to ``bufsize`` bytes (``b""`` at end of stream).  A checkpoint.
@@ -1143,7 +563,7 @@ class SocketType:
             flags, address = 0, flags_or_address
         else:
             flags = flags_or_address
-        self._check_numeric(address, "sendto", "resolve_remote_address")
+        check_numeric(self._sock.family, address, "sendto", "resolve_remote_address")
         return await self._io(wait_writable, self._sock.sendto, data, flags, address)
 
     async def sendmsg(
@@ -1172,7 +592,7 @@ class SocketType:
         buffers = list(buffers)
         ancdata = list(ancdata)
         if address is not None:
-            self._check_numeric(address, "sendmsg", "resolve_remote_address")
+            check_numeric(self._sock.family, address, "sendmsg", "resolve_remote_address")
             return await self._io(
                 wait_writable, self._sock.sendmsg, buffers, ancdata, flags, address
             )
