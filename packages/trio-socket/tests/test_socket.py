@@ -99,6 +99,23 @@ async def test_constructors_return_trio_sockets() -> None:
         tsocket.SocketType()
 
 
+def test_from_stdlib_socket_takes_exactly_a_stdlib_socket() -> None:
+    # As in Trio: a subclass is refused too (its overrides would be bypassed).
+    class Custom(stdlib_socket.socket):
+        pass
+
+    with Custom() as custom:
+        with pytest.raises(TypeError, match=r"exactly a socket\.socket.*Custom"):
+            tsocket.from_stdlib_socket(custom)
+        assert custom.getblocking() is True  # untouched: not made non-blocking
+    for bad in [object(), None, 3, tsocket.socketpair]:
+        with pytest.raises(TypeError, match="expected a standard library socket.socket"):
+            tsocket.from_stdlib_socket(bad)  # type: ignore[arg-type]
+    a, b = tsocket.socketpair()
+    with a, b, pytest.raises(TypeError, match="expected a standard library socket.socket"):
+        tsocket.from_stdlib_socket(a)  # type: ignore[arg-type]  # already a trio socket
+
+
 def _notsent_lowat() -> int:
     return getattr(tsocket, "TCP_NOTSENT_LOWAT", 25)  # 25: the Linux number
 
@@ -184,7 +201,8 @@ async def test_sendmsg_afalg_is_async_and_waits_for_room() -> None:
 
     left, right = stdlib_socket.socketpair()
     fake = FakeAlgSocket(left.family, left.type, fileno=left.detach())
-    with tsocket.from_stdlib_socket(fake) as sock, tsocket.from_stdlib_socket(right) as peer:
+    # from_stdlib_socket takes exactly socket.socket: the fake goes in the private way.
+    with tsocket.SocketType._wrap(fake) as sock, tsocket.from_stdlib_socket(right) as peer:
         with assert_checkpoints():
             assert await sock.sendmsg_afalg([b"ab", b"c"], op=1, iv=b"i" * 16, assoclen=0) == 3
         assert calls == [{"op": 1, "iv": b"i" * 16, "assoclen": 0, "flags": 0}]
@@ -591,7 +609,7 @@ async def test_cancelled_connect_closes_the_socket() -> None:
                 except BlockingIOError:
                     break
             made.append(raw)
-            return tsocket.from_stdlib_socket(raw)
+            return tsocket.SocketType._wrap(raw)  # a subclass: not from_stdlib_socket
 
     tsocket.set_custom_socket_factory(Factory())
     try:

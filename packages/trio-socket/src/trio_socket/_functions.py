@@ -63,13 +63,21 @@ def from_stdlib_socket(sock: _stdlib_socket.socket) -> SocketType:
     Its options are left as they are.  Not a checkpoint.
 
     Args:
-        sock: the :class:`socket.socket` to wrap; the trio socket owns it
-            from now on.
+        sock: the :class:`socket.socket` to wrap (exactly that class); the
+            trio socket owns it from now on.
 
     Raises:
-        TypeError: if ``sock`` is not a standard library socket.
+        TypeError: if ``sock`` is not exactly a :class:`socket.socket`: a
+            subclass of it (an ``ssl.SSLSocket``, say) is refused too, as in
+            Trio, since the trio socket would bypass its overridden methods.
     """
-    if not isinstance(sock, _stdlib_socket.socket):
+    if type(sock) is not _stdlib_socket.socket:
+        if isinstance(sock, _stdlib_socket.socket):
+            raise TypeError(
+                f"from_stdlib_socket() takes exactly a socket.socket, not an instance of the "
+                f"subclass {type(sock).__module__}.{type(sock).__qualname__} ({sock!r}): its "
+                f"overridden methods would be bypassed; wrap a plain socket.socket"
+            )
         raise TypeError(f"expected a standard library socket.socket, got {sock!r}")
     return SocketType._wrap(sock)
 
