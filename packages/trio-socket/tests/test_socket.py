@@ -109,10 +109,10 @@ def test_from_stdlib_socket_takes_exactly_a_stdlib_socket() -> None:
             tsocket.from_stdlib_socket(custom)
         assert custom.getblocking() is True  # untouched: not made non-blocking
     for bad in [object(), None, 3, tsocket.socketpair]:
-        with pytest.raises(TypeError, match="expected a standard library socket.socket"):
+        with pytest.raises(TypeError, match=r"expected a standard library socket\.socket"):
             tsocket.from_stdlib_socket(bad)  # type: ignore[arg-type]
     a, b = tsocket.socketpair()
-    with a, b, pytest.raises(TypeError, match="expected a standard library socket.socket"):
+    with a, b, pytest.raises(TypeError, match=r"expected a standard library socket\.socket"):
         tsocket.from_stdlib_socket(a)  # type: ignore[arg-type]  # already a trio socket
 
 
@@ -253,11 +253,40 @@ async def test_resolve_local_and_remote() -> None:
         assert await sock.resolve_remote_address((None, 80)) == ("127.0.0.1", 80)
         assert await sock.resolve_remote_address(("127.0.0.1", 80)) == ("127.0.0.1", 80)
         with pytest.raises(ValueError, match="port"):
-            await sock.resolve_remote_address(("127.0.0.1", "http"))
+            await sock.resolve_remote_address(("127.0.0.1", 80.0))
         with pytest.raises(ValueError, match="tuple"):
             await sock.resolve_remote_address("127.0.0.1")
         with assert_checkpoints():
             await sock.resolve_remote_address(("127.0.0.1", 1))
+
+
+async def test_service_names_are_ports_as_in_the_standard_library() -> None:
+    # The seed: resolve_*_address resolve as the standard library does, and
+    # getaddrinfo takes a service name for the port.
+    http = stdlib_socket.getservbyname("http", "tcp")
+    assert http == 80
+    with tsocket.socket() as sock:
+        assert await sock.resolve_remote_address(("1.2.3.4", "http")) == ("1.2.3.4", 80)
+        assert await sock.resolve_remote_address(("1.2.3.4", b"http")) == ("1.2.3.4", 80)
+        assert await sock.resolve_local_address(("127.0.0.1", "http")) == ("127.0.0.1", 80)
+        assert await sock.resolve_remote_address(("1.2.3.4", "8080")) == ("1.2.3.4", 8080)
+        with assert_checkpoints():
+            await sock.resolve_remote_address(("1.2.3.4", "http"))
+        # Numbers out of range and ports of the wrong type: refused as before.
+        for bad in ("70000", b"65536", 70000, -1):
+            with pytest.raises(ValueError, match="port must be 0-65535"):
+                await sock.resolve_remote_address(("1.2.3.4", bad))
+        for wrong in (80.0, None, True, [80]):
+            with pytest.raises(ValueError, match="port must be an int or a service name"):
+                await sock.resolve_remote_address(("1.2.3.4", wrong))
+        with pytest.raises(stdlib_socket.gaierror, match="'no-such-service' is not a service"):
+            await sock.resolve_remote_address(("1.2.3.4", "no-such-service"))
+    if HAS_IPV6:
+        with tsocket.socket(tsocket.AF_INET6) as sock6:
+            got = await sock6.resolve_remote_address(("1.2.3.4", "http"))
+            assert got == ("::ffff:1.2.3.4", 80, 0, 0)
+    infos = await tsocket.getaddrinfo("1.2.3.4", "http", tsocket.AF_INET, tsocket.SOCK_STREAM)
+    assert infos[0][4] == ("1.2.3.4", 80)
 
 
 @pytest.mark.parametrize("host", ["<broadcast>", b"<broadcast>"])
@@ -804,7 +833,7 @@ async def test_address_shapes_and_special_hosts() -> None:
         with pytest.raises(ValueError, match=r"\(host, port\) tuple"):
             await sock.resolve_remote_address("127.0.0.1")
         with pytest.raises(ValueError, match="port must be an int"):
-            await sock.resolve_remote_address(("127.0.0.1", "80"))
+            await sock.resolve_remote_address(("127.0.0.1", [80]))
         with pytest.raises(stdlib_socket.gaierror, match="resolving"):
             await sock.resolve_remote_address(("no such host.invalid", 80))
         sock.bind(("", 0))  # the wildcard needs no resolving
@@ -826,9 +855,15 @@ async def test_ports_are_checked_before_they_reach_getaddrinfo() -> None:
                 sock.bind(("127.0.0.1", port))
             with pytest.raises(ValueError, match="port must be 0-65535"):
                 await sock.connect(("127.0.0.1", port))
-        for bad in ("http", 80.0, True):
-            with pytest.raises(TypeError, match=r"port must be an int.*getservbyname"):
+        for bad in (80.0, True, None):
+            with pytest.raises(TypeError, match=r"port must be an int, got"):
                 sock.bind(("127.0.0.1", bad))
+        # A service name is resolved like a host name, first.
+        for name in ("http", b"http", "80"):
+            with pytest.raises(TypeError, match=r"service name.*resolve_local_address"):
+                sock.bind(("127.0.0.1", name))
+            with pytest.raises(TypeError, match=r"service name.*resolve_remote_address"):
+                await sock.connect(("127.0.0.1", name))
         sock.bind(("127.0.0.1", 0))  # still usable
 
 

@@ -172,20 +172,50 @@ async def getfqdn(name: str = "") -> str:
 # ---------------------------------------------------------------- a socket's addresses
 
 
-def _check_port(address: tuple[Any, ...], where: str, not_int: type[Exception]) -> None:
-    """Refuse a port that is not an int from 0 to 65535, naming it.
+def _check_numeric_port(address: tuple[Any, ...], method: str, resolver: str) -> None:
+    """Refuse a port that is not an int from 0 to 65535, naming it (for the
+    methods that take numeric addresses only).
 
     Without this, the port reaches ``getaddrinfo``, which wraps large ports
     modulo 65536, takes service names, or blames the host for a bad port.
     """
     port = address[1]
-    if not isinstance(port, int) or isinstance(port, bool):
-        raise not_int(
-            f"port must be an int, got {port!r} in {address!r} ({where}); "
-            f"look service names up with socket.getservbyname() first"
+    if isinstance(port, (str, bytes)):
+        raise TypeError(
+            f"port must be an int, got {port!r} in {address!r} ({method}()); a service "
+            f"name is resolved like a host name: `{method}(await sock.{resolver}({address!r}))`"
         )
+    if not isinstance(port, int) or isinstance(port, bool):
+        raise TypeError(f"port must be an int, got {port!r} in {address!r} ({method}())")
     if not 0 <= port <= 65535:
-        raise ValueError(f"port must be 0-65535, got {port} in {address!r} ({where})")
+        raise ValueError(f"port must be 0-65535, got {port} in {address!r} ({method}())")
+
+
+def _check_port_to_resolve(address: tuple[Any, ...]) -> None:
+    """Refuse a port that resolving cannot turn into 0-65535, naming it.
+
+    An int from 0 to 65535 or a service name (``"http"``, as str or bytes)
+    goes on to ``getaddrinfo``, as the standard library's resolution takes
+    them; a string of digits is a number and must be in range too (or
+    ``getaddrinfo`` would wrap it modulo 65536).
+    """
+    port = address[1]
+    if isinstance(port, (str, bytes)):
+        digits = port.decode("ascii", "replace") if isinstance(port, bytes) else port
+        if not (digits.isascii() and digits.isdigit()):
+            return  # a service name: getaddrinfo looks it up
+        number = int(digits)
+    elif isinstance(port, int) and not isinstance(port, bool):
+        number = port
+    else:
+        raise ValueError(
+            f"port must be an int or a service name such as 'http', got {port!r} "
+            f"in {address!r} (resolving an address)"
+        )
+    if not 0 <= number <= 65535:
+        raise ValueError(
+            f"port must be 0-65535, got {port!r} in {address!r} (resolving an address)"
+        )
 
 
 def check_numeric(family: int, address: Address, method: str, resolver: str) -> None:
@@ -198,7 +228,7 @@ def check_numeric(family: int, address: Address, method: str, resolver: str) -> 
         return
     if not isinstance(address, tuple) or len(address) < 2:
         raise TypeError(f"{method}() on an IP socket needs a (host, port) tuple, got {address!r}")
-    _check_port(address, f"{method}()", TypeError)
+    _check_numeric_port(address, method, resolver)
     host = address[0]
     if host in ("", "<broadcast>") or (host is None and method == "bind"):
         return
@@ -221,7 +251,7 @@ async def resolve_address(
         return address
     if not isinstance(address, tuple) or len(address) < 2:
         raise ValueError(f"an address for an IP socket is a (host, port) tuple, got {address!r}")
-    _check_port(address, "resolving an address", ValueError)
+    _check_port_to_resolve(address)
     host, port = address[0], address[1]
     if host in ("<broadcast>", b"<broadcast>"):
         # As the standard library's bind/connect/sendto do (not getaddrinfo).
@@ -243,9 +273,10 @@ async def resolve_address(
     try:
         results = await getaddrinfo(host, port, family, type, proto, flags)
     except _stdlib_socket.gaierror as exc:
-        raise _stdlib_socket.gaierror(
-            exc.errno, f"{exc.strerror} (resolving {address!r})"
-        ) from None
+        why = exc.strerror
+        if exc.errno == _stdlib_socket.EAI_SERVICE:
+            why = f"{why}: the port {port!r} is not a service name known for this socket type"
+        raise _stdlib_socket.gaierror(exc.errno, f"{why} (resolving {address!r})") from None
     resolved = results[0][4]
     if family == _stdlib_socket.AF_INET6 and len(address) == 4:
         # Keep the caller's flowinfo and scope id.

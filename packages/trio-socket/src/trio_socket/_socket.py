@@ -328,11 +328,13 @@ class SocketType:
 
         Follows this socket's family (an IPv6 socket gets IPv6 or IPv4-mapped
         addresses); a host of ``None`` or ``""`` means the wildcard address.
+        The port is a number or a service name (``"http"``), as in the
+        standard library's resolution.
 
         Raises:
             socket.gaierror: if the host cannot be resolved (the message names it).
-            ValueError: if ``address`` is malformed or its port is not an int
-                from 0 to 65535.
+            ValueError: if ``address`` is malformed, or its port is neither an
+                int nor a service name, or is a number outside 0-65535.
         """
         return await resolve_address(
             self._sock.family, self._sock.type, self._sock.proto, address, local=True
@@ -343,12 +345,13 @@ class SocketType:
         friends.  A checkpoint.
 
         Follows this socket's family (an IPv6 socket gets IPv6 or IPv4-mapped
-        addresses); a host of ``None`` means localhost.
+        addresses); a host of ``None`` means localhost.  The port is a number
+        or a service name: ``("1.2.3.4", "http")`` gives ``("1.2.3.4", 80)``.
 
         Raises:
             socket.gaierror: if the host cannot be resolved (the message names it).
-            ValueError: if ``address`` is malformed or its port is not an int
-                from 0 to 65535.
+            ValueError: if ``address`` is malformed, or its port is neither an
+                int nor a service name, or is a number outside 0-65535.
         """
         return await resolve_address(
             self._sock.family, self._sock.type, self._sock.proto, address, local=False
@@ -361,7 +364,7 @@ class SocketType:
 
         Raises:
             ValueError: if the address holds a hostname, or a port outside 0-65535.
-            TypeError: if the port is not an int.
+            TypeError: if the port is not an int (resolve a service name first).
             OSError: if the address cannot be bound (in use, say).
         """
         check_numeric(self._sock.family, address, "bind", "resolve_local_address")
@@ -397,7 +400,7 @@ class SocketType:
 
         Raises:
             ValueError: if the address holds a hostname, or a port outside 0-65535.
-            TypeError: if the port is not an int.
+            TypeError: if the port is not an int (resolve a service name first).
             OSError: if the connection fails (the message names the address).
         """
         check_numeric(self._sock.family, address, "connect", "resolve_remote_address")
@@ -556,7 +559,7 @@ class SocketType:
 
         Raises:
             ValueError: if the address holds a hostname, or a port outside 0-65535.
-            TypeError: if the port is not an int.
+            TypeError: if the port is not an int (resolve a service name first).
             OSError: if the send fails.
         """
         if address is None:
@@ -586,7 +589,7 @@ class SocketType:
 
         Raises:
             ValueError: if the address holds a hostname, or a port outside 0-65535.
-            TypeError: if the port is not an int.
+            TypeError: if the port is not an int (resolve a service name first).
             OSError: if the send fails.
         """
         buffers = list(buffers)
