@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import inspect
 import io
 import os
 import pathlib
@@ -997,3 +998,77 @@ async def test_sendfile_cancelled_midway_reports_partial_result(kind: str) -> No
         while chunk := await b.recv(1 << 20):
             received += chunk
         assert bytes(received) == content[:sent]
+
+
+# ---------------------------------------------------------------- checkpoints on bad arguments
+
+
+def _bad_calls(sock: tsocket.SocketType) -> dict[str, tuple[Any, type[BaseException]]]:
+    """For every async routine of trio_socket: a call that fails at once on a bad
+    argument (an awaitable not yet awaited), and the exception it must raise."""
+    calls: dict[str, tuple[Any, type[BaseException]]] = {
+        "SocketType.resolve_local_address": (sock.resolve_local_address("x"), ValueError),
+        "SocketType.resolve_remote_address": (
+            sock.resolve_remote_address(("1.2.3.4", 1.5)),
+            ValueError,
+        ),
+        "SocketType.connect": (sock.connect(("localhost", 80)), ValueError),
+        "SocketType.accept": (sock.accept(), OSError),  # not listening: EINVAL at once
+        "SocketType.recv": (sock.recv("x"), TypeError),  # type: ignore[arg-type]
+        "SocketType.recv_into": (sock.recv_into(b"read-only"), TypeError),  # type: ignore[arg-type]
+        "SocketType.recvfrom": (sock.recvfrom(None), TypeError),  # type: ignore[arg-type]
+        "SocketType.recvfrom_into": (sock.recvfrom_into(None), TypeError),  # type: ignore[arg-type]
+        "SocketType.recvmsg": (sock.recvmsg("x"), TypeError),  # type: ignore[arg-type]
+        "SocketType.recvmsg_into": (sock.recvmsg_into(3), TypeError),  # type: ignore[arg-type]
+        "SocketType.sendto": (sock.sendto(b"x", ("localhost", 80)), ValueError),
+        "SocketType.sendmsg": (sock.sendmsg(3), TypeError),  # type: ignore[arg-type]
+        "SocketType.sendall": (sock.sendall("text"), TypeError),  # type: ignore[arg-type]
+        "SocketType.sendfile": (sock.sendfile(io.BytesIO(b"x"), offset=-1), ValueError),
+        "getaddrinfo": (tsocket.getaddrinfo(1234, 80), TypeError),  # type: ignore[arg-type]
+        "getaddrinfo(port)": (tsocket.getaddrinfo("127.0.0.1", 1.5), OSError),  # type: ignore[arg-type]
+        "getnameinfo": (tsocket.getnameinfo("x", 0), TypeError),  # type: ignore[arg-type]
+        "getfqdn": (tsocket.getfqdn(3), AttributeError),  # type: ignore[arg-type]
+    }
+    if hasattr(tsocket.SocketType, "send") and inspect.iscoroutinefunction(tsocket.SocketType.send):
+        calls["SocketType.send"] = (sock.send("text"), TypeError)
+    if sys.platform == "linux":
+        calls["SocketType.sendmsg_afalg"] = (sock.sendmsg_afalg(3, op=0), TypeError)  # type: ignore[arg-type]
+    if hasattr(tsocket, "send_fds"):
+        calls["send_fds"] = (tsocket.send_fds(sock, [b"x"], ["fd"]), TypeError)  # type: ignore[list-item]
+        calls["recv_fds"] = (tsocket.recv_fds(sock, 10, "x"), TypeError)  # type: ignore[arg-type]
+    return calls
+
+
+def _async_routines() -> set[str]:
+    names = set()
+    for name in tsocket.__all__:
+        if inspect.iscoroutinefunction(getattr(tsocket, name)):
+            names.add(name)
+    for name, value in vars(tsocket.SocketType).items():
+        if not name.startswith("_") and inspect.iscoroutinefunction(value):
+            names.add(f"SocketType.{name}")
+    return names
+
+
+async def test_every_async_routine_is_a_checkpoint_even_on_a_bad_argument() -> None:
+    # Issue 13: a call that fails at once on a bad argument still yields and
+    # still notices cancellation, as Trio's do.
+    with tsocket.socket() as sock:
+        calls = _bad_calls(sock)
+        try:
+            covered = {name.split("(")[0] for name in calls}
+            assert _async_routines() <= covered, _async_routines() - covered
+            for name, (call, error) in calls.items():
+                with assert_checkpoints(), pytest.raises(error):
+                    await call
+                assert sock.fileno() != -1, name
+        finally:
+            for call, _ in calls.values():
+                call.close()  # each was awaited: close() is a no-op, but keeps it honest
+        # ... and a cancelled call raises Cancelled, not the argument error.
+        with trio_core.CancelScope() as scope:
+            scope.cancel()
+            for name, (call, _) in _bad_calls(sock).items():
+                with pytest.raises(trio_core.Cancelled):
+                    await call
+                assert sock.fileno() != -1, name

@@ -14,6 +14,8 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, SupportsIndex
 
+from trio_core.lowlevel import checkpoint
+
 from ._hooks import _socket_factory
 from ._resolve import _IP_FAMILIES, Address
 from ._socket import SocketType
@@ -203,7 +205,11 @@ async def send_fds(
     Raises:
         OSError: if the send fails.
     """
-    ancdata = [(_stdlib_socket.SOL_SOCKET, _stdlib_socket.SCM_RIGHTS, array.array("i", fds))]
+    try:
+        ancdata = [(_stdlib_socket.SOL_SOCKET, _stdlib_socket.SCM_RIGHTS, array.array("i", fds))]
+    except BaseException:
+        await checkpoint()  # a bad argument: still a checkpoint
+        raise
     return await sock.sendmsg(buffers, ancdata, flags, address)
 
 
@@ -228,9 +234,12 @@ async def recv_fds(
         OSError: if the receive fails.
     """
     fds = array.array("i")
-    msg, ancdata, msg_flags, address = await sock.recvmsg(
-        bufsize, _stdlib_socket.CMSG_LEN(maxfds * fds.itemsize), flags
-    )
+    try:
+        ancbufsize = _stdlib_socket.CMSG_LEN(maxfds * fds.itemsize)
+    except BaseException:
+        await checkpoint()  # a bad argument: still a checkpoint
+        raise
+    msg, ancdata, msg_flags, address = await sock.recvmsg(bufsize, ancbufsize, flags)
     for level, kind, data in ancdata:
         if level == _stdlib_socket.SOL_SOCKET and kind == _stdlib_socket.SCM_RIGHTS:
             fds.frombytes(data[: len(data) - (len(data) % fds.itemsize)])

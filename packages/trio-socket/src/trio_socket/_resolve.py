@@ -13,7 +13,8 @@ sockets' ``resolve_local_address`` / ``resolve_remote_address`` do.
 from __future__ import annotations
 
 import socket as _stdlib_socket
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 import idna as _idna
 
@@ -25,6 +26,7 @@ from ._hooks import _resolver
 # The hook rule: from trio-core, import only `trio_core` and `trio_core.lowlevel`.
 to_thread = trio_core.to_thread
 
+T = TypeVar("T")
 Address = Any  # tuple for AF_INET/AF_INET6, str/bytes for AF_UNIX, ...
 
 __all__ = ["getaddrinfo", "getnameinfo", "getfqdn"]
@@ -46,6 +48,23 @@ def _encode_host(host: bytes | str | None) -> bytes | None:
             return _idna.encode(host, uts46=True)
         except _idna.IDNAError as exc:
             raise ValueError(f"{host!r} is not a valid internationalized hostname: {exc}") from None
+
+
+async def _ask_resolver(call: Coroutine[Any, Any, T]) -> T:
+    """Await a custom resolver's method as a full checkpoint, even if it never
+    yields, and whether it returns or raises."""
+    try:
+        await checkpoint_if_cancelled()
+    except BaseException:
+        call.close()  # never started: no "never awaited" warning
+        raise
+    try:
+        result = await call
+    except BaseException:
+        await cancel_shielded_checkpoint()
+        raise
+    await cancel_shielded_checkpoint()
+    return result
 
 
 async def getaddrinfo(
@@ -78,22 +97,24 @@ async def getaddrinfo(
         socket.gaierror: if the name cannot be resolved.
         ValueError: for an invalid internationalized hostname.
     """
-    host_bytes = _encode_host(host)
     try:
+        host_bytes = _encode_host(host)
         numeric = _stdlib_socket.getaddrinfo(
             host_bytes, port, family, type, proto, flags | _NUMERIC_ONLY
         )
     except _stdlib_socket.gaierror:
-        pass
+        pass  # not numeric: a name to look up
+    except BaseException:
+        await checkpoint()  # a bad argument: still a checkpoint
+        raise
     else:
         await checkpoint()
         return numeric
     resolver = _resolver.get()
     if resolver is not None:
-        await checkpoint_if_cancelled()
-        infos = await resolver.getaddrinfo(host_bytes, port, family, type, proto, flags)
-        await cancel_shielded_checkpoint()  # a checkpoint even if the resolver never yields
-        return infos
+        return await _ask_resolver(
+            resolver.getaddrinfo(host_bytes, port, family, type, proto, flags)
+        )
     return await to_thread.run_sync(
         _stdlib_socket.getaddrinfo,
         host_bytes,
@@ -124,10 +145,7 @@ async def getnameinfo(sockaddr: tuple[Any, ...], flags: int) -> tuple[str, str]:
     """
     resolver = _resolver.get()
     if resolver is not None:
-        await checkpoint_if_cancelled()
-        names = await resolver.getnameinfo(sockaddr, flags)
-        await cancel_shielded_checkpoint()  # a checkpoint even if the resolver never yields
-        return names
+        return await _ask_resolver(resolver.getnameinfo(sockaddr, flags))
     return await to_thread.run_sync(
         _stdlib_socket.getnameinfo, sockaddr, flags, abandon_on_cancel=True
     )
@@ -249,6 +267,27 @@ async def resolve_address(
     if family not in _IP_FAMILIES:
         await checkpoint()
         return address
+    try:
+        host, port, flags = _to_resolve(family, address, local)
+    except BaseException:
+        await checkpoint()  # refused at once: still a checkpoint
+        raise
+    try:
+        results = await getaddrinfo(host, port, family, type, proto, flags)
+    except _stdlib_socket.gaierror as exc:
+        why = exc.strerror
+        if exc.errno == _stdlib_socket.EAI_SERVICE:
+            why = f"{why}: the port {port!r} is not a service name known for this socket type"
+        raise _stdlib_socket.gaierror(exc.errno, f"{why} (resolving {address!r})") from None
+    resolved = results[0][4]
+    if family == _stdlib_socket.AF_INET6 and len(address) == 4:
+        # Keep the caller's flowinfo and scope id.
+        resolved = (resolved[0], resolved[1], address[2], address[3])
+    return resolved
+
+
+def _to_resolve(family: int, address: Address, local: bool) -> tuple[Any, Any, int]:
+    """Check an IP address to resolve: ``(host, port, flags)`` for getaddrinfo."""
     if not isinstance(address, tuple) or len(address) < 2:
         raise ValueError(f"an address for an IP socket is a (host, port) tuple, got {address!r}")
     _check_port_to_resolve(address)
@@ -270,15 +309,4 @@ async def resolve_address(
             host = None
     if family == _stdlib_socket.AF_INET6:
         flags |= _stdlib_socket.AI_V4MAPPED
-    try:
-        results = await getaddrinfo(host, port, family, type, proto, flags)
-    except _stdlib_socket.gaierror as exc:
-        why = exc.strerror
-        if exc.errno == _stdlib_socket.EAI_SERVICE:
-            why = f"{why}: the port {port!r} is not a service name known for this socket type"
-        raise _stdlib_socket.gaierror(exc.errno, f"{why} (resolving {address!r})") from None
-    resolved = results[0][4]
-    if family == _stdlib_socket.AF_INET6 and len(address) == 4:
-        # Keep the caller's flowinfo and scope id.
-        resolved = (resolved[0], resolved[1], address[2], address[3])
-    return resolved
+    return host, port, flags

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TypeVar, final
 
 from trio_core.lowlevel import (
     cancel_shielded_checkpoint,
+    checkpoint,
     checkpoint_if_cancelled,
     notify_closing,
     wait_readable,
@@ -375,11 +376,16 @@ class SocketType:
     async def _io(
         self, wait: Callable[[Any], Awaitable[None]], fn: Callable[..., T], *args: Any
     ) -> T:
+        # The first attempt, at once: whether it succeeds or fails (a bad
+        # argument, a closed socket...), the call is a full checkpoint.
         await checkpoint_if_cancelled()
         try:
             result = fn(*args)
         except BlockingIOError:
             pass
+        except BaseException:
+            await cancel_shielded_checkpoint()
+            raise
         else:
             await cancel_shielded_checkpoint()
             return result
@@ -403,13 +409,16 @@ class SocketType:
             TypeError: if the port is not an int (resolve a service name first).
             OSError: if the connection fails (the message names the address).
         """
-        check_numeric(self._sock.family, address, "connect", "resolve_remote_address")
         await checkpoint_if_cancelled()
         sock = self._sock
         try:
+            check_numeric(sock.family, address, "connect", "resolve_remote_address")
             sock.connect(address)
         except BlockingIOError:
             pass
+        except BaseException:
+            await cancel_shielded_checkpoint()  # a checkpoint even when it fails at once
+            raise
         else:
             await cancel_shielded_checkpoint()
             return
@@ -448,8 +457,9 @@ class SocketType:
             data = sock.recv(bufsize, flags)
         except BlockingIOError:
             pass
-        except OverflowError:
-            if isinstance(bufsize, int) and bufsize < 0:
+        except BaseException as exc:
+            await cancel_shielded_checkpoint()  # a checkpoint even when it fails at once
+            if isinstance(exc, OverflowError) and isinstance(bufsize, int) and bufsize < 0:
                 # The standard library says this for small negative sizes only.
                 raise ValueError(f"negative buffersize in recv: {bufsize}") from None
             raise
@@ -540,8 +550,13 @@ class SocketType:
         Raises:
             OSError: if the receive fails.
         """
+        try:
+            buffer_list = list(buffers)
+        except BaseException:
+            await checkpoint()  # a checkpoint even when it fails at once
+            raise
         return await self._io(
-            wait_readable, self._sock.recvmsg_into, list(buffers), ancbufsize, flags
+            wait_readable, self._sock.recvmsg_into, buffer_list, ancbufsize, flags
         )
 
     async def sendto(self, data: ReadableBuffer, flags_or_address: Any, address: Any = None) -> int:
@@ -566,8 +581,12 @@ class SocketType:
             flags, address = 0, flags_or_address
         else:
             flags = flags_or_address
+        return await self._io(wait_writable, self._checked_sendto, data, flags, address)
+
+    def _checked_sendto(self, data: ReadableBuffer, flags: int, address: Any) -> int:
+        # Checked inside _io's first attempt, so that a refusal is a checkpoint too.
         check_numeric(self._sock.family, address, "sendto", "resolve_remote_address")
-        return await self._io(wait_writable, self._sock.sendto, data, flags, address)
+        return self._sock.sendto(data, flags, address)
 
     async def sendmsg(
         self,
@@ -592,10 +611,15 @@ class SocketType:
             TypeError: if the port is not an int (resolve a service name first).
             OSError: if the send fails.
         """
-        buffers = list(buffers)
-        ancdata = list(ancdata)
+        try:
+            buffers = list(buffers)
+            ancdata = list(ancdata)
+            if address is not None:
+                check_numeric(self._sock.family, address, "sendmsg", "resolve_remote_address")
+        except BaseException:
+            await checkpoint()  # a checkpoint even when it fails at once
+            raise
         if address is not None:
-            check_numeric(self._sock.family, address, "sendmsg", "resolve_remote_address")
             return await self._io(
                 wait_writable, self._sock.sendmsg, buffers, ancdata, flags, address
             )
@@ -634,8 +658,13 @@ class SocketType:
                 kwargs["iv"] = iv
             if assoclen is not None:
                 kwargs["assoclen"] = assoclen
+            try:
+                msg_list = list(msg)
+            except BaseException:
+                await checkpoint()  # a checkpoint even when it fails at once
+                raise
             return await self._io(
-                wait_writable, functools.partial(self._sock.sendmsg_afalg, list(msg), **kwargs)
+                wait_writable, functools.partial(self._sock.sendmsg_afalg, msg_list, **kwargs)
             )
 
     async def sendall(self, data: ReadableBuffer, flags: int = 0) -> None:
@@ -654,9 +683,13 @@ class SocketType:
         """
         sent = 0
         try:
-            view = _byte_view(data)
-            total = len(view)
             await checkpoint_if_cancelled()
+            try:
+                view = _byte_view(data)
+            except BaseException:
+                await cancel_shielded_checkpoint()  # a checkpoint even when it fails at once
+                raise
+            total = len(view)
             sock = self._sock
             waited = False
             while True:
@@ -668,6 +701,10 @@ class SocketType:
                     waited = True
                     await wait_writable(sock)
                     continue
+                except BaseException:
+                    if not waited:
+                        await cancel_shielded_checkpoint()  # failed at once: still a checkpoint
+                    raise
                 if sent >= total:
                     break
             if not waited:
@@ -693,13 +730,17 @@ class SocketType:
             OSError: on failure; as with :meth:`sendall`, the exception's
                 ``partial_result.bytes_sent`` says how much was sent.
         """
-        if offset < 0:
-            raise ValueError(f"offset must be >= 0, got {offset}")
-        if count is not None and count <= 0:
-            raise ValueError(f"count must be a positive int or None, got {count}")
+        await checkpoint_if_cancelled()
+        try:
+            if offset < 0:
+                raise ValueError(f"offset must be >= 0, got {offset}")
+            if count is not None and count <= 0:
+                raise ValueError(f"count must be a positive int or None, got {count}")
+        except BaseException:
+            await cancel_shielded_checkpoint()  # a checkpoint even when it fails at once
+            raise
         sent = 0
         try:
-            await checkpoint_if_cancelled()
             try:
                 in_fd = file.fileno()
             except (AttributeError, OSError):
@@ -733,6 +774,10 @@ class SocketType:
             await cancel_shielded_checkpoint()
         except BaseException as exc:
             _attach_partial_result(exc, sent)
+            if isinstance(exc, Exception):
+                # Perhaps failed before any wait (a bad file, say): still a
+                # checkpoint.  After a wait, one more yield does no harm.
+                await cancel_shielded_checkpoint()
             raise
         finally:
             if sent or hasattr(file, "seek"):
