@@ -58,7 +58,7 @@ class PartialResult:
 
 #: SocketType methods that exist on the standard socket but raise here (see
 #: the ``_unsupported`` attributes of SocketType); ``dir()`` leaves them out.
-_REFUSED = frozenset({"send", "setblocking", "settimeout", "makefile", "connect_ex"})
+_REFUSED = frozenset({"setblocking", "settimeout", "makefile", "connect_ex"})
 
 
 def _unsupported(name: str, why: str) -> Callable[..., NoReturn]:
@@ -97,7 +97,10 @@ class SocketType:
     Differences from the standard library (see the seed):
 
     * ``setblocking``, ``settimeout``, ``makefile`` and ``connect_ex`` are
-      not supported, and there is no ``send`` (use :meth:`sendall`);
+      not supported;
+    * :meth:`sendall` is the way to send on a stream socket; :meth:`send`
+      (which may send only part of the data) is there for code written for
+      modern Trio;
     * it acts like a blocking socket, so ``getblocking()`` is True and
       ``gettimeout()`` / ``timeout`` are None (the standard socket underneath
       is non-blocking, but that is trio's business);
@@ -141,11 +144,6 @@ class SocketType:
         # Everything the seed leaves as it is comes from the standard socket.
         if name == "_sock":
             raise AttributeError(name)
-        if name == "send":
-            raise AttributeError(
-                "trio sockets have no send(): its partial sends are easy to get wrong; "
-                "use `await sock.sendall(data)`"
-            )
         return getattr(self._sock, name)
 
     def __dir__(self) -> Iterable[str]:
@@ -666,6 +664,30 @@ class SocketType:
             return await self._io(
                 wait_writable, functools.partial(self._sock.sendmsg_afalg, msg_list, **kwargs)
             )
+
+    async def send(self, data: ReadableBuffer, flags: int = 0) -> int:
+        """Send some of ``data``, waiting while the OS buffer is full; returns
+        how many bytes the OS took.  A checkpoint.
+
+        Prefer :meth:`sendall`.  ``send`` may take only part of the data (when
+        the buffer has less room than ``data`` is long), and a caller that
+        forgets to send the rest loses bytes without any error: the seed left
+        ``send`` out for that reason.  It is here because code written for
+        modern Trio (AnyIO's trio backend, for one) calls it and loops on the
+        count itself.  Like every I/O method, it waits only while nothing at
+        all can be sent.
+
+        Args:
+            data: the bytes-like object to send.
+            flags: ``MSG_*`` flags, as for :meth:`socket.socket.send` (default 0).
+
+        Returns:
+            The number of bytes sent: at least 1 for non-empty ``data``.
+
+        Raises:
+            OSError: if the send fails.
+        """
+        return await self._io(wait_writable, self._sock.send, data, flags)
 
     async def sendall(self, data: ReadableBuffer, flags: int = 0) -> None:
         """Send all of ``data``, waiting while the OS buffer is full.  A checkpoint.
