@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import gc
 import inspect
 import io
 import os
@@ -13,6 +14,7 @@ import sys
 import tempfile
 import threading
 import types
+import warnings
 from typing import Any
 
 import pytest
@@ -21,7 +23,7 @@ import trio_core
 import trio_socket as tsocket
 import trio_socket._functions as tsocket_functions
 import trio_socket._resolve as tsocket_resolve
-from trio_core.testing import assert_checkpoints, wait_all_tasks_blocked
+from trio_core.testing import assert_checkpoints, assert_no_checkpoints, wait_all_tasks_blocked
 
 HAS_IPV6 = stdlib_socket.has_ipv6
 try:
@@ -1105,3 +1107,35 @@ async def test_send_returns_the_count_and_may_send_part() -> None:
             assert await a.send(b"end") == 3  # waited for room, then sent it all
     with pytest.raises(OSError):
         await a.send(b"closed")
+
+
+async def test_bind_works_plain_and_awaited() -> None:
+    # The seed's `sock.bind(address)` and modern Trio's `await sock.bind(address)`.
+    with tsocket.socket() as plain, tsocket.socket() as awaited:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            result = plain.bind(("127.0.0.1", 0))  # the bind happens here
+            assert plain.getsockname()[1] != 0
+            del result
+            gc.collect()  # nothing to warn about: not a coroutine
+        with assert_no_checkpoints():
+            await awaited.bind(("127.0.0.1", 0))
+        assert awaited.getsockname()[1] != 0
+        # Awaiting the result again is harmless too.
+        with tsocket.socket() as third:
+            pending = third.bind(("127.0.0.1", 0))
+            await pending
+            await pending
+            assert third.getsockname()[1] != 0
+        # The seed's rule stays: a host name is refused, naming the resolver, at the call.
+        with tsocket.socket() as named:
+            with pytest.raises(ValueError, match=r"numeric address.*resolve_local_address"):
+                await named.bind(("localhost", 0))
+            with pytest.raises(ValueError, match="resolve_local_address"):
+                named.bind(("localhost", 0))
+            assert named.getsockname() == ("0.0.0.0", 0)  # not bound
+            # An OS error also comes from the call itself.
+            plain.listen()
+            with pytest.raises(OSError) as info:
+                named.bind(plain.getsockname())
+            assert info.value.errno == errno.EADDRINUSE

@@ -17,7 +17,7 @@ import functools
 import os
 import socket as _stdlib_socket
 import sys
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Generator, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TypeVar, final
 
@@ -91,6 +91,28 @@ def _byte_view(data: Any) -> memoryview:
     return memoryview(view.tobytes())
 
 
+@final
+class _BindDone:
+    """What :meth:`SocketType.bind` returns: the bind has already happened.
+
+    Awaiting it (modern Trio's ``await sock.bind(address)``) returns None at
+    once; not awaiting it (the seed's ``sock.bind(address)``) is just as
+    fine, since it is not a coroutine.  Not a checkpoint.
+    """
+
+    __slots__ = ()
+
+    def __await__(self) -> Generator[Any, None, None]:
+        """Finish at once, returning None: the bind was done by the call."""
+        yield from ()
+
+    def __repr__(self) -> str:
+        return "<trio_socket bind done>"
+
+
+_BIND_DONE = _BindDone()
+
+
 class SocketType:
     """A trio socket: the standard socket's API, with blocking methods made async.
 
@@ -108,6 +130,8 @@ class SocketType:
     * ``bind``, ``connect``, ``sendto`` and ``sendmsg`` take only numeric
       addresses: resolve names first with :meth:`resolve_local_address` /
       :meth:`resolve_remote_address`;
+    * ``bind`` binds during the call, and its result may also be awaited
+      (``await sock.bind(address)``, as in modern Trio);
     * every other method and attribute is the standard socket's.
 
     Get one from :func:`socket`, :func:`socketpair`, :func:`fromfd`,
@@ -356,10 +380,22 @@ class SocketType:
             self._sock.family, self._sock.type, self._sock.proto, address, local=False
         )
 
-    def bind(self, address: Address) -> None:
+    def bind(self, address: Address) -> Awaitable[None]:
         """Bind to ``address``, which must be numeric (see :meth:`resolve_local_address`).
 
-        Not a checkpoint.
+        The bind happens during the call, as the seed's synchronous
+        ``sock.bind(address)`` does.  The return value may also be awaited,
+        as in modern Trio's ``await sock.bind(address)``: awaiting it does
+        nothing more (the bind is done, its errors already raised), and not
+        awaiting it is fine too (no "never awaited" warning).  Not a
+        checkpoint, awaited or not.
+
+        Args:
+            address: the numeric address, e.g. ``("127.0.0.1", 0)``, or a
+                path for an ``AF_UNIX`` socket.
+
+        Returns:
+            An awaitable that does nothing when awaited.
 
         Raises:
             ValueError: if the address holds a hostname, or a port outside 0-65535.
@@ -368,6 +404,7 @@ class SocketType:
         """
         check_numeric(self._sock.family, address, "bind", "resolve_local_address")
         self._sock.bind(address)
+        return _BIND_DONE
 
     # -- I/O
 
