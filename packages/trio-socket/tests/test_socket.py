@@ -1028,6 +1028,9 @@ def _bad_calls(sock: tsocket.SocketType) -> dict[str, tuple[Any, type[BaseExcept
         "getfqdn": (tsocket.getfqdn(3), AttributeError),  # type: ignore[arg-type]
     }
     calls["SocketType.send"] = (sock.send("text"), TypeError)  # type: ignore[arg-type]
+    closed = tsocket.socket()
+    closed.close()
+    calls["SocketType.wait_writable"] = (closed.wait_writable(), trio_core.ClosedResourceError)
     if sys.platform == "linux":
         calls["SocketType.sendmsg_afalg"] = (sock.sendmsg_afalg(3, op=0), TypeError)  # type: ignore[arg-type]
     if hasattr(tsocket, "send_fds"):
@@ -1139,3 +1142,65 @@ async def test_bind_works_plain_and_awaited() -> None:
             with pytest.raises(OSError) as info:
                 named.bind(plain.getsockname())
             assert info.value.errno == errno.EADDRINUSE
+
+
+async def test_modern_trio_socket_names() -> None:
+    # What AnyIO's trio backend, hypercorn, httpx/httpcore and trio-websocket
+    # call on trio.socket beyond the seed's names.
+    a, b = tsocket.socketpair()
+    with a, b:
+        # is_readable: without waiting, whether recv would return at once.
+        with assert_no_checkpoints():
+            assert a.is_readable() is False
+        await b.sendall(b"x")
+        assert a.is_readable() is True
+        assert await a.recv(1) == b"x"
+        assert a.is_readable() is False
+        b.shutdown(tsocket.SHUT_WR)
+        assert a.is_readable() is True  # end of stream waiting: recv returns b""
+        # did_shutdown_SHUT_WR follows shutdown().
+        assert b.did_shutdown_SHUT_WR is True
+        assert a.did_shutdown_SHUT_WR is False
+        a.shutdown(tsocket.SHUT_RD)
+        assert a.did_shutdown_SHUT_WR is False
+        a.shutdown(tsocket.SHUT_RDWR)
+        assert a.did_shutdown_SHUT_WR is True
+    with pytest.raises(OSError) as info:
+        a.is_readable()
+    assert info.value.errno == errno.EBADF
+    # wait_writable: trio_core.lowlevel.wait_writable on the socket.
+    c, d = tsocket.socketpair()
+    with c, d:
+        with assert_checkpoints():
+            await c.wait_writable()
+        c.setsockopt(tsocket.SOL_SOCKET, tsocket.SO_SNDBUF, 4096)
+        while True:
+            try:
+                c._sock.send(b"x" * 65536)
+            except BlockingIOError:
+                break
+        with trio_core.move_on_after(0.05) as scope:
+            await c.wait_writable()  # full: waits
+        assert scope.cancelled_caught
+        async with trio_core.open_nursery() as nursery:
+
+            async def drain() -> None:
+                await wait_all_tasks_blocked()
+                while d.is_readable():
+                    await d.recv(1 << 20)
+
+            nursery.start_soon(drain)
+            await c.wait_writable()  # room again once the peer reads
+        # The rest is the standard socket's, as before.
+        assert c.family == tsocket.AF_UNIX and c.type == tsocket.SOCK_STREAM and c.proto == 0
+        assert c.getsockopt(tsocket.SOL_SOCKET, tsocket.SO_TYPE) == tsocket.SOCK_STREAM
+        assert c.get_inheritable() is False
+    # from_stdlib_socket, socket(...), getaddrinfo, getnameinfo: as Trio's.
+    with tsocket.socket(family=tsocket.AF_INET, type=tsocket.SOCK_DGRAM) as udp:
+        await udp.bind(("127.0.0.1", 0))
+        with tsocket.from_stdlib_socket(stdlib_socket.socket(type=stdlib_socket.SOCK_DGRAM)) as s:
+            await s.sendto(b"dgram", udp.getsockname())
+            data, address = await udp.recvfrom(65536)
+            assert data == b"dgram" and address[1] == s.getsockname()[1]
+            await udp.sendto(data, address)
+            assert await s.recv(65536) == b"dgram"

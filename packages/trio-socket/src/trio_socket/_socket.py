@@ -13,14 +13,17 @@ resolve) live in ``_resolve``; the functions that make sockets, in
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
+import select
 import socket as _stdlib_socket
 import sys
 from collections.abc import Awaitable, Callable, Generator, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, TypeVar, final
 
+from trio_core import BusyResourceError, ClosedResourceError
 from trio_core.lowlevel import (
     cancel_shielded_checkpoint,
     checkpoint,
@@ -138,8 +141,9 @@ class SocketType:
     :func:`from_stdlib_socket` or :meth:`accept`; do not instantiate it.
     """
 
-    __slots__ = ("_sock", "__weakref__")
+    __slots__ = ("_sock", "_did_shutdown_SHUT_WR", "__weakref__")
     _sock: _stdlib_socket.socket
+    _did_shutdown_SHUT_WR: bool
 
     def __init__(self) -> None:
         """Not public: get a socket from :func:`socket` and friends.
@@ -157,6 +161,7 @@ class SocketType:
         self = object.__new__(cls)
         sock.setblocking(False)
         self._sock = sock
+        self._did_shutdown_SHUT_WR = False
         return self
 
     def __repr__(self) -> str:
@@ -278,6 +283,50 @@ class SocketType:
             OSError: if the socket is not connected.
         """
         self._sock.shutdown(how)
+        if how in (_stdlib_socket.SHUT_WR, _stdlib_socket.SHUT_RDWR):
+            self._did_shutdown_SHUT_WR = True
+
+    @property
+    def did_shutdown_SHUT_WR(self) -> bool:
+        """Whether :meth:`shutdown` has shut down the sending half (``SHUT_WR``
+        or ``SHUT_RDWR``), as modern Trio's sockets say; stream code uses it
+        to make ``send_eof`` idempotent."""
+        return self._did_shutdown_SHUT_WR
+
+    def is_readable(self) -> bool:
+        """Whether :meth:`recv` would return at once: data, the end of the
+        stream or an error is waiting (modern Trio's ``is_readable``).
+
+        It does not wait.  HTTP clients use it to see whether an idle
+        connection was closed by the peer.  Not a checkpoint.
+
+        Raises:
+            OSError: ``EBADF`` if the socket is closed, as the standard
+                socket's methods say.
+        """
+        if self._sock.fileno() == -1:
+            raise OSError(errno.EBADF, "is_readable() on a closed socket")
+        poller = select.poll()
+        poller.register(self._sock, select.POLLIN)
+        return bool(poller.poll(0))
+
+    async def wait_writable(self) -> None:
+        """Wait until this socket can take data to send (modern Trio's
+        ``wait_writable``; ``trio_core.lowlevel.wait_writable`` on this socket).
+
+        A checkpoint.
+
+        Raises:
+            trio_core.BusyResourceError: if another task already waits to send.
+            trio_core.ClosedResourceError: if the socket is closed while waiting.
+        """
+        await checkpoint_if_cancelled()
+        try:
+            await wait_writable(self._sock)  # the function from trio_core.lowlevel
+        except (ClosedResourceError, BusyResourceError):
+            # Refused at once (before waiting): still a checkpoint.
+            await cancel_shielded_checkpoint()
+            raise
 
     def detach(self) -> int:
         """Like :meth:`socket.socket.detach`: the socket object no longer owns the fd.
