@@ -5,7 +5,10 @@ are re-exported unchanged, the functions that return sockets return trio
 sockets, and the name-resolution functions are async.  Sockets differ as the
 seed specifies: async I/O methods, numeric addresses only (resolve names
 with ``resolve_local_address`` / ``resolve_remote_address``), modern default
-options, and ``sendall`` reporting ``partial_result`` on failure.
+options, and ``sendall`` reporting ``partial_result`` on failure.  Beside
+them, the names modern Trio's sockets have and libraries written for it
+call: ``send`` (returns the count; prefer ``sendall``), an awaitable
+``bind``, ``is_readable``, ``wait_writable`` and ``did_shutdown_SHUT_WR``.
 
 Left out on purpose: ``gethostbyname``, ``gethostbyname_ex``,
 ``gethostbyaddr``, ``getdefaulttimeout``, ``setdefaulttimeout``,
