@@ -325,6 +325,20 @@ async def test_ipv6_socket_gets_v4_mapped_addresses() -> None:
         assert (await sock.resolve_remote_address(("::1", 80, 0, 0)))[:2] == ("::1", 80)
 
 
+@needs_ipv6
+async def test_an_ipv6_only_socket_gets_no_v4_mapped_addresses() -> None:
+    # As in Trio: IPV6_V6ONLY set means the socket cannot reach IPv4 peers, so
+    # resolving an IPv4 address for it fails instead of giving a useless
+    # ::ffff: address.
+    with tsocket.socket(tsocket.AF_INET6) as sock:
+        sock.setsockopt(tsocket.IPPROTO_IPV6, tsocket.IPV6_V6ONLY, 1)
+        with pytest.raises(stdlib_socket.gaierror, match=r"resolving \('1\.2\.3\.4', 80\)"):
+            await sock.resolve_remote_address(("1.2.3.4", 80))
+        assert (await sock.resolve_remote_address(("::1", 80)))[:2] == ("::1", 80)
+        sock.setsockopt(tsocket.IPPROTO_IPV6, tsocket.IPV6_V6ONLY, 0)
+        assert (await sock.resolve_remote_address(("1.2.3.4", 80)))[0] == "::ffff:1.2.3.4"
+
+
 class FakeResolver(tsocket.HostnameResolver):
     def __init__(self) -> None:
         self.asked: list[Any] = []

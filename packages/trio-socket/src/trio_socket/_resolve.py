@@ -260,15 +260,17 @@ def check_numeric(family: int, address: Address, method: str, resolver: str) -> 
 
 
 async def resolve_address(
-    family: int, type: int, proto: int, address: Address, local: bool
+    family: int, type: int, proto: int, address: Address, local: bool, v6only: bool = False
 ) -> Address:
     """What a socket's ``resolve_local_address`` (``local``) or
-    ``resolve_remote_address`` does, for a socket of ``family``/``type``/``proto``."""
+    ``resolve_remote_address`` does, for a socket of ``family``/``type``/``proto``
+    (``v6only``: an IPv6 socket with ``IPV6_V6ONLY`` set, which cannot reach
+    IPv4 peers, so gets no IPv4-mapped addresses)."""
     if family not in _IP_FAMILIES:
         await checkpoint()
         return address
     try:
-        host, port, flags = _to_resolve(family, address, local)
+        host, port, flags = _to_resolve(family, address, local, v6only)
     except BaseException:
         await checkpoint()  # refused at once: still a checkpoint
         raise
@@ -286,7 +288,7 @@ async def resolve_address(
     return resolved
 
 
-def _to_resolve(family: int, address: Address, local: bool) -> tuple[Any, Any, int]:
+def _to_resolve(family: int, address: Address, local: bool, v6only: bool) -> tuple[Any, Any, int]:
     """Check an IP address to resolve: ``(host, port, flags)`` for getaddrinfo."""
     if not isinstance(address, tuple) or len(address) < 2:
         raise ValueError(f"an address for an IP socket is a (host, port) tuple, got {address!r}")
@@ -307,6 +309,6 @@ def _to_resolve(family: int, address: Address, local: bool) -> tuple[Any, Any, i
         flags |= _stdlib_socket.AI_PASSIVE
         if host == "":
             host = None
-    if family == _stdlib_socket.AF_INET6:
+    if family == _stdlib_socket.AF_INET6 and not v6only:
         flags |= _stdlib_socket.AI_V4MAPPED
     return host, port, flags

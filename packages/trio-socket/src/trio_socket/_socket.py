@@ -116,6 +116,16 @@ class _BindDone:
 _BIND_DONE = _BindDone()
 
 
+def _v6only(sock: _stdlib_socket.socket) -> bool:
+    # Whether an IPv6 socket refuses IPv4 peers (then no IPv4-mapped addresses).
+    if sock.family != _stdlib_socket.AF_INET6:
+        return False
+    try:
+        return bool(sock.getsockopt(_stdlib_socket.IPPROTO_IPV6, _stdlib_socket.IPV6_V6ONLY))
+    except OSError:
+        return False  # closed, or a platform without the option: let getaddrinfo decide
+
+
 class SocketType:
     """A trio socket: the standard socket's API, with blocking methods made async.
 
@@ -408,8 +418,9 @@ class SocketType:
             ValueError: if ``address`` is malformed, or its port is neither an
                 int nor a service name, or is a number outside 0-65535.
         """
+        sock = self._sock
         return await resolve_address(
-            self._sock.family, self._sock.type, self._sock.proto, address, local=True
+            sock.family, sock.type, sock.proto, address, local=True, v6only=_v6only(sock)
         )
 
     async def resolve_remote_address(self, address: Address) -> Address:
@@ -425,8 +436,9 @@ class SocketType:
             ValueError: if ``address`` is malformed, or its port is neither an
                 int nor a service name, or is a number outside 0-65535.
         """
+        sock = self._sock
         return await resolve_address(
-            self._sock.family, self._sock.type, self._sock.proto, address, local=False
+            sock.family, sock.type, sock.proto, address, local=False, v6only=_v6only(sock)
         )
 
     def bind(self, address: Address) -> Awaitable[None]:
