@@ -102,6 +102,24 @@ async def test_constructors_return_trio_sockets() -> None:
         tsocket.SocketType()
 
 
+async def test_socket_on_a_fileno_detects_what_it_is_as_the_stdlib_does() -> None:
+    # socket.socket(fileno=fd) detects family, type and proto; so does ours
+    # (an AF_INET default would have been wrong for this Unix datagram socket).
+    a, b = stdlib_socket.socketpair(stdlib_socket.AF_UNIX, stdlib_socket.SOCK_DGRAM)
+    with a, b:
+        with tsocket.socket(fileno=os.dup(a.fileno())) as sock:
+            assert (sock.family, sock.type) == (tsocket.AF_UNIX, tsocket.SOCK_DGRAM)
+            await sock.send(b"dgram")
+            assert b.recv(10) == b"dgram"
+        # Given explicitly, they are taken as given (the standard library's rule).
+        with tsocket.socket(tsocket.AF_UNIX, tsocket.SOCK_DGRAM, 0, os.dup(b.fileno())) as s2:
+            assert s2.family == tsocket.AF_UNIX
+    # Without a fileno, the defaults are still AF_INET / SOCK_STREAM / 0.
+    with tsocket.socket() as plain:
+        assert (plain.family, plain.type) == (tsocket.AF_INET, tsocket.SOCK_STREAM)
+        assert plain.proto in (0, tsocket.IPPROTO_TCP)
+
+
 def test_from_stdlib_socket_takes_exactly_a_stdlib_socket() -> None:
     # As in Trio: a subclass is refused too (its overrides would be bypassed).
     class Custom(stdlib_socket.socket):
@@ -457,7 +475,12 @@ async def test_custom_socket_factory() -> None:
     try:
         with tsocket.socket(tsocket.AF_INET, tsocket.SOCK_DGRAM):
             pass
-        assert made == [(tsocket.AF_INET, tsocket.SOCK_DGRAM, 0)]
+        with tsocket.socket():
+            pass
+        assert made == [
+            (tsocket.AF_INET, tsocket.SOCK_DGRAM, 0),
+            (tsocket.AF_INET, tsocket.SOCK_STREAM, 0),  # the defaults, spelled out
+        ]
     finally:
         tsocket.set_custom_socket_factory(None)
     with pytest.raises(TypeError):

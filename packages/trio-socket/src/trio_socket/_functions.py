@@ -85,9 +85,9 @@ def from_stdlib_socket(sock: _stdlib_socket.socket) -> SocketType:
 
 
 def socket(
-    family: int = _stdlib_socket.AF_INET,
-    type: int = _stdlib_socket.SOCK_STREAM,
-    proto: int = 0,
+    family: int = -1,
+    type: int = -1,
+    proto: int = -1,
     fileno: int | None = None,
 ) -> SocketType:
     """A new trio socket, like :func:`socket.socket`, with modern defaults.
@@ -99,22 +99,31 @@ def socket(
     one is set (:func:`set_custom_socket_factory`).  Not a checkpoint.
 
     Args:
-        family: the address family (default ``AF_INET``).
-        type: the socket type (default ``SOCK_STREAM``).
-        proto: the protocol number (default 0).
+        family: the address family (default ``AF_INET``; with ``fileno``,
+            the descriptor's own, as the standard library detects it).
+        type: the socket type (default ``SOCK_STREAM``; with ``fileno``, the
+            descriptor's own).
+        proto: the protocol number (default 0; with ``fileno``, the
+            descriptor's own).
         fileno: wrap this existing file descriptor instead of making a new
-            socket (the modern defaults are then not applied).
+            socket (the modern defaults are then not applied).  -1 (the
+            default) for ``family``, ``type`` or ``proto`` means "detect it"
+            then, as for :func:`socket.socket`.
 
     Raises:
         OSError: if the operating system refuses to make the socket.
     """
     if fileno is None:
+        family = _stdlib_socket.AF_INET if family == -1 else family
+        type = _stdlib_socket.SOCK_STREAM if type == -1 else type
+        proto = 0 if proto == -1 else proto
         factory = _socket_factory.get(None) if _in_run() else None
         if factory is not None:
             return factory.socket(family, type, proto)
         sock = _stdlib_socket.socket(family, type, proto)
         _set_modern_defaults(sock)
     else:
+        # The standard library detects what is left at -1 from the descriptor.
         sock = _stdlib_socket.socket(family, type, proto, fileno)
     return from_stdlib_socket(sock)
 
