@@ -17,7 +17,8 @@ Left out on purpose: ``gethostbyname``, ``gethostbyname_ex``,
 ``recv_fds`` are async and take a trio socket.  ``_stdlib_names`` says why
 for each name.
 
-Layout: ``_socket`` is the :class:`SocketType` class, ``_resolve`` the
+Layout: ``_socket`` is the :class:`SocketType` class (its ``sendall`` and
+``sendfile``, with :class:`PartialResult`, in ``_sending``), ``_resolve`` the
 address resolution and normalisation, ``_functions`` the functions that
 make sockets, ``_hooks`` the custom resolver / socket factory hooks, and
 ``_stdlib_names`` the standard names re-exported unchanged.
@@ -37,7 +38,7 @@ from ._hooks import set_custom_socket_factory as set_custom_socket_factory
 from ._resolve import getaddrinfo as getaddrinfo
 from ._resolve import getfqdn as getfqdn
 from ._resolve import getnameinfo as getnameinfo
-from ._socket import PartialResult as PartialResult
+from ._sending import PartialResult as PartialResult
 from ._socket import SocketType as SocketType
 from ._stdlib_names import *  # noqa: F403
 from ._stdlib_names import reexported_names as _reexported_names
