@@ -1241,3 +1241,25 @@ async def test_modern_trio_socket_names() -> None:
             assert data == b"dgram" and address[1] == s.getsockname()[1]
             await udp.sendto(data, address)
             assert await s.recv(65536) == b"dgram"
+
+
+async def test_unix_addresses_may_be_path_likes() -> None:
+    # As in Trio (the standard library's methods take only str/bytes paths).
+    with tempfile.TemporaryDirectory() as tmp:
+        path = pathlib.Path(tmp) / "stream"
+        with tsocket.socket(tsocket.AF_UNIX) as listener:
+            await listener.bind(path)
+            listener.listen()
+            assert listener.getsockname() == str(path)
+            with tsocket.socket(tsocket.AF_UNIX) as client:
+                await client.connect(path)
+                server, _ = await listener.accept()
+                server.close()
+        dgram_path = pathlib.Path(tmp) / "dgram"
+        with tsocket.socket(tsocket.AF_UNIX, tsocket.SOCK_DGRAM) as receiver:
+            receiver.bind(dgram_path)
+            with tsocket.socket(tsocket.AF_UNIX, tsocket.SOCK_DGRAM) as sender:
+                await sender.sendto(b"to a path", dgram_path)
+                await sender.sendmsg([b"msg"], [], 0, dgram_path)
+                assert await receiver.recv(100) == b"to a path"
+                assert await receiver.recv(100) == b"msg"

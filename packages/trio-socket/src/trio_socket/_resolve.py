@@ -12,6 +12,7 @@ sockets' ``resolve_local_address`` / ``resolve_remote_address`` do.
 
 from __future__ import annotations
 
+import os
 import socket as _stdlib_socket
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -32,6 +33,7 @@ Address = Any  # tuple for AF_INET/AF_INET6, str/bytes for AF_UNIX, ...
 __all__ = ["getaddrinfo", "getnameinfo", "getfqdn"]
 
 _IP_FAMILIES = (_stdlib_socket.AF_INET, _stdlib_socket.AF_INET6)
+_AF_UNIX = getattr(_stdlib_socket, "AF_UNIX", None)
 _NUMERIC_ONLY = _stdlib_socket.AI_NUMERICHOST | _stdlib_socket.AI_NUMERICSERV
 
 
@@ -236,20 +238,24 @@ def _check_port_to_resolve(address: tuple[Any, ...]) -> None:
         )
 
 
-def check_numeric(family: int, address: Address, method: str, resolver: str) -> None:
+def check_numeric(family: int, address: Address, method: str, resolver: str) -> Address:
     """Refuse an address that ``method`` would have to resolve (the seed's rule).
 
-    ``resolver`` names the socket method that resolves it, for the message.
-    Addresses of families other than IPv4/IPv6 pass unchecked.
+    Returns the address to use: itself, or for ``AF_UNIX`` a path-like made a
+    str/bytes path (as Trio accepts ``pathlib.Path`` there).  ``resolver``
+    names the socket method that resolves it, for the message.  Addresses of
+    other families pass unchecked.
     """
     if family not in _IP_FAMILIES:
-        return
+        if family == _AF_UNIX and isinstance(address, os.PathLike):
+            return os.fspath(address)
+        return address
     if not isinstance(address, tuple) or len(address) < 2:
         raise TypeError(f"{method}() on an IP socket needs a (host, port) tuple, got {address!r}")
     _check_numeric_port(address, method, resolver)
     host = address[0]
     if host in ("", "<broadcast>") or (host is None and method == "bind"):
-        return
+        return address
     try:
         _stdlib_socket.getaddrinfo(host, address[1], family, 0, 0, _stdlib_socket.AI_NUMERICHOST)
     except (_stdlib_socket.gaierror, UnicodeError, TypeError):
@@ -257,6 +263,7 @@ def check_numeric(family: int, address: Address, method: str, resolver: str) -> 
             f"{method}() needs a numeric address, but {host!r} in {address!r} is not one; "
             f"resolve it first: `{method}(await sock.{resolver}({address!r}))`"
         ) from None
+    return address
 
 
 async def resolve_address(

@@ -430,8 +430,7 @@ class SocketType:
             TypeError: if the port is not an int (resolve a service name first).
             OSError: if the address cannot be bound (in use, say).
         """
-        check_numeric(self._sock.family, address, "bind", "resolve_local_address")
-        self._sock.bind(address)
+        self._sock.bind(check_numeric(self._sock.family, address, "bind", "resolve_local_address"))
         return _BIND_DONE
 
     # -- I/O
@@ -475,7 +474,7 @@ class SocketType:
         await checkpoint_if_cancelled()
         sock = self._sock
         try:
-            check_numeric(sock.family, address, "connect", "resolve_remote_address")
+            address = check_numeric(sock.family, address, "connect", "resolve_remote_address")
             sock.connect(address)
         except BlockingIOError:
             pass
@@ -648,7 +647,7 @@ class SocketType:
 
     def _checked_sendto(self, data: ReadableBuffer, flags: int, address: Any) -> int:
         # Checked inside _io's first attempt, so that a refusal is a checkpoint too.
-        check_numeric(self._sock.family, address, "sendto", "resolve_remote_address")
+        address = check_numeric(self._sock.family, address, "sendto", "resolve_remote_address")
         return self._sock.sendto(data, flags, address)
 
     async def sendmsg(
@@ -678,7 +677,9 @@ class SocketType:
             buffers = list(buffers)
             ancdata = list(ancdata)
             if address is not None:
-                check_numeric(self._sock.family, address, "sendmsg", "resolve_remote_address")
+                address = check_numeric(
+                    self._sock.family, address, "sendmsg", "resolve_remote_address"
+                )
         except BaseException:
             await checkpoint()  # a checkpoint even when it fails at once
             raise
