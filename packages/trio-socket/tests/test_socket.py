@@ -1263,3 +1263,32 @@ async def test_unix_addresses_may_be_path_likes() -> None:
                 await sender.sendmsg([b"msg"], [], 0, dgram_path)
                 assert await receiver.recv(100) == b"to a path"
                 assert await receiver.recv(100) == b"msg"
+
+
+async def test_a_subclass_may_be_a_fake_socket_as_in_trio() -> None:
+    # Modern Trio lets a fake socket subclass SocketType (for a SocketFactory);
+    # only SocketType() itself is refused.
+    class FakeSocket(tsocket.SocketType):
+        def __init__(self, family: int, type: int) -> None:
+            super().__init__()
+            self.fake_family, self.fake_type, self.sent = family, type, b""
+
+        async def send(self, data: Any, flags: int = 0) -> int:
+            self.sent += bytes(data)
+            return len(data)
+
+    class Factory(tsocket.SocketFactory):
+        def socket(self, family: int, type: int, proto: int) -> tsocket.SocketType:
+            return FakeSocket(family, type)
+
+    tsocket.set_custom_socket_factory(Factory())
+    try:
+        fake = tsocket.socket(tsocket.AF_INET, tsocket.SOCK_DGRAM)
+        assert isinstance(fake, FakeSocket) and isinstance(fake, tsocket.SocketType)
+        assert await fake.send(b"to nowhere") == 10 and fake.sent == b"to nowhere"
+        with pytest.raises(AttributeError, match="no standard socket underneath"):
+            fake.getsockname()  # not defined by the fake
+    finally:
+        tsocket.set_custom_socket_factory(None)
+    with pytest.raises(TypeError, match="no public constructor"):
+        tsocket.SocketType()

@@ -125,13 +125,18 @@ class SocketType:
     def __init__(self) -> None:
         """Not public: get a socket from :func:`socket` and friends.
 
+        As in modern Trio, a subclass (a fake socket that a
+        :class:`SocketFactory` returns in tests, say) may call it; it does
+        nothing then, and the subclass provides the methods it needs.
+
         Raises:
-            TypeError: always.
+            TypeError: when called for ``SocketType`` itself.
         """
-        raise TypeError(
-            "SocketType has no public constructor: use trio_socket.socket(), socketpair(), "
-            "fromfd() or from_stdlib_socket()"
-        )
+        if type(self) is SocketType:
+            raise TypeError(
+                "SocketType has no public constructor: use trio_socket.socket(), socketpair(), "
+                "fromfd() or from_stdlib_socket()"
+            )
 
     @classmethod
     def _wrap(cls, sock: _stdlib_socket.socket) -> SocketType:
@@ -149,7 +154,10 @@ class SocketType:
     def __getattr__(self, name: str) -> Any:
         # Everything the seed leaves as it is comes from the standard socket.
         if name == "_sock":
-            raise AttributeError(name)
+            raise AttributeError(
+                f"{type(self).__qualname__} has no standard socket underneath (a SocketType "
+                f"subclass made without one must define the methods it is used with)"
+            )
         return getattr(self._sock, name)
 
     def __dir__(self) -> Iterable[str]:
