@@ -658,7 +658,7 @@ def test_run_restores_the_asyncgen_hooks() -> None:
 def test_the_wakeup_socket_is_drained_in_full(pending: int) -> None:
     # drain() stops at the first short read; whatever was written before it
     # (more than one read's worth, or exactly one) must all be gone.
-    from trio_core._run import _WakeupSocketpair
+    from trio_core._entry_queue import _WakeupSocketpair
 
     pair = _WakeupSocketpair()
     try:

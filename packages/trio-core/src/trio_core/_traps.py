@@ -16,10 +16,7 @@ import enum
 import threading
 import types
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any, Final, NoReturn, final
-
-if TYPE_CHECKING:
-    from ._run import Runner, Task
+from typing import Any, Final, NoReturn, final
 
 __all__ = [
     "Abort",
@@ -32,8 +29,17 @@ __all__ = [
 
 
 class _RunContext(threading.local):
-    runner: Runner
-    task: Task
+    """Per thread: the run in progress (``runner``) and the task it is stepping
+    (``task``); neither attribute is set outside a run.
+
+    Typed loosely on purpose: this module sits below the run loop, and so do
+    the I/O managers and Control-C protection that read it; none of them
+    imports the run loop, even for types.  Typed access:
+    ``_run_context._runner()`` and ``_run_context._task()``.
+    """
+
+    runner: Any
+    task: Any
 
 
 GLOBAL_RUN_CONTEXT: Final = _RunContext()

@@ -18,9 +18,11 @@ import queue
 from collections.abc import Awaitable, Callable
 from typing import TypeVar, TypeVarTuple, Unpack
 
+from ._api import current_trio_token, spawn_system_task
+from ._cancel import CancelScope
+from ._entry_queue import TrioToken
 from ._exceptions import Cancelled
 from ._outcome import Error, Outcome, acapture, capture
-from ._run import CancelScope, TrioToken, current_trio_token, spawn_system_task
 from .to_thread import _current_host, _Host
 
 __all__ = ["run", "run_sync", "check_cancelled"]

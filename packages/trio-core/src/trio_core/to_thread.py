@@ -15,17 +15,12 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar, TypeVarTuple, Unpack, final
 
+from ._api import checkpoint_if_cancelled, current_task, current_trio_token, reschedule
+from ._cancel import CancelScope
+from ._entry_queue import TrioToken
 from ._exceptions import RunFinishedError
 from ._ki import enable_ki_protection
 from ._outcome import Outcome, Value
-from ._run import (
-    CancelScope,
-    TrioToken,
-    checkpoint_if_cancelled,
-    current_task,
-    current_trio_token,
-    reschedule,
-)
 from ._sync import CapacityLimiter
 from ._thread_cache import start_thread_soon
 from ._threads import current_default_thread_limiter as current_default_thread_limiter
