@@ -17,9 +17,10 @@ import math
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Final
 
+from outcome import Outcome, Value
+
 from ._cancel import CancelStatus, _check_time
 from ._ki import enable_ki_protection
-from ._outcome import Outcome, Value
 from ._run import RunStatistics
 from ._run_context import _runner, _task
 from ._traps import Abort, RaiseCancelT, checkpoint, wait_task_rescheduled

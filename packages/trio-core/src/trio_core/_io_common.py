@@ -25,9 +25,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from outcome import Error
+
 from ._exceptions import BusyResourceError, ClosedResourceError
 from ._ki import enable_ki_protection
-from ._outcome import Error
 from ._traps import GLOBAL_RUN_CONTEXT, Abort, wait_task_rescheduled
 
 

@@ -49,12 +49,13 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
+from outcome import Error, Outcome, Value
+
 from ._cancel import CancelScope, _abort_always, _Deadlines
 from ._entry_queue import TrioToken, _EntryQueue
 from ._exceptions import RunFinishedError, TrioInternalError
 from ._io_common import IOManager, IOStatistics, make_io_manager
 from ._ki import _mark_task_boundary, enable_ki_protection, ki_protection_enabled
-from ._outcome import Error, Outcome, Value
 from ._run_context import _task
 from ._tasks import Nursery, Task, _coroutine_or_error, _name_of, open_nursery
 from ._traps import _CHECKPOINT, _SHIELDED_CHECKPOINT, GLOBAL_RUN_CONTEXT, _ErrorWithContext
@@ -265,34 +266,36 @@ class Runner:
             self.call_instruments("task_scheduled", task)
         return task
 
-    def task_exited(self, task: Task, outcome: Outcome[Any]) -> None:
+    def task_exited(self, task: Task, error: BaseException | None, value: Any = None) -> None:
+        # The task returned ``value`` (error is None) or raised ``error``.  Not
+        # an outcome object: making one per task exit shows in spawn rates, and
+        # only the main and init tasks keep theirs.
         if task._child_nurseries:
             # The task entered open_nursery() without leaving it (called
             # __aenter__ by hand, or left an async generator suspended inside).
-            error = RuntimeError(
+            new_error = RuntimeError(
                 f"{task!r} exited with nurseries still open; open nurseries only with "
                 "`async with open_nursery()`, and never yield inside one from an async generator"
             )
-            if type(outcome) is Error:
-                error.__context__ = outcome.error
-            outcome = Error(error)
+            new_error.__context__ = error
+            error = new_error
         task._activate_cancel_status(None)
         self.tasks_living -= 1
         if task is self.main_task:
-            self.main_task_outcome = outcome
-            outcome = Value(None)
+            self.main_task_outcome = Value(value) if error is None else Error(error)
+            error = None
             assert self.system_nursery is not None
             self.system_nursery.cancel_scope.cancel()
         nursery = task._parent_nursery
         if nursery is not None:
-            nursery._child_finished(task, outcome)
+            nursery._child_finished(task, error)
             if nursery is self.system_nursery and self.main_task_outcome is not None:
                 # Let the run_sync_soon task notice when it is the last one left.
                 self.entry_queue.wakeup.wakeup()
         if "task_exited" in self.instruments:
             self.call_instruments("task_exited", task)
         if task is self.init_task:
-            self.init_task_outcome = outcome
+            self.init_task_outcome = Value(None) if error is None else Error(error)
             self.init_task = None
         # Drop references so that finished tasks do not keep frames alive.
         task._next_send_fn = task._next_send = None
@@ -481,11 +484,11 @@ class Runner:
                     msg = task.context.run(send_fn, value)  # type: ignore[arg-type]
                 except StopIteration as stop:
                     self.stepping = False
-                    self.task_exited(task, Value(stop.value))
+                    self.task_exited(task, None, stop.value)
                 except BaseException as exc:
                     self.stepping = False
                     tb = exc.__traceback__
-                    self.task_exited(task, Error(exc.with_traceback(tb.tb_next if tb else None)))
+                    self.task_exited(task, exc.with_traceback(tb.tb_next if tb else None))
                     del exc, tb
                 else:
                     self.stepping = False

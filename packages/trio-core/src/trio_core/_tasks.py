@@ -25,10 +25,11 @@ import types
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Final, NoReturn, Protocol, TypeVar, cast, final
 
+from outcome import Error, capture
+
 from ._cancel import CancelScope, CancelStatus, _abort_sleep
 from ._exceptions import Cancelled, _NoPublicConstructor
 from ._ki import enable_ki_protection
-from ._outcome import Error, Outcome, capture
 from ._run_context import _task
 from ._traps import Abort, RaiseCancelT, checkpoint, wait_task_rescheduled
 
@@ -354,10 +355,10 @@ class Nursery(metaclass=_NoPublicConstructor):
                 self._parent_waiting_in_aexit = False
                 self._parent_task._runner._reschedule_value(self._parent_task, None)
 
-    def _child_finished(self, task: Task, outcome: Outcome[Any]) -> None:
+    def _child_finished(self, task: Task, error: BaseException | None) -> None:
         self._children.remove(task)
-        if type(outcome) is Error:
-            self._add_exc(outcome.error)
+        if error is not None:
+            self._add_exc(error)
         self._check_nursery_closed()
 
     async def _nested_child_finished(

@@ -9,7 +9,10 @@ sibling's compatibility range depends on it.
   :func:`cancel_shielded_checkpoint`.
 * Blocking and waking: :func:`wait_task_rescheduled`, :func:`reschedule`,
   :class:`Abort`, :class:`ParkingLot`, :class:`UnboundedQueue`, and the
-  outcome types :class:`Value`, :class:`Error`, :class:`Outcome`.
+  outcome types :class:`Value`, :class:`Error`, :class:`Outcome` with
+  :func:`capture` / :func:`acapture`: these are the ``outcome``
+  distribution's own objects (``lowlevel.Value is outcome.Value``), as in
+  Trio, so outcomes made by any library are accepted here.
 * I/O readiness: :func:`wait_readable`, :func:`wait_writable`,
   :func:`notify_closing`.
 * Tasks and runs: :func:`current_task`, :func:`current_root_task`,
@@ -20,6 +23,12 @@ sibling's compatibility range depends on it.
 * Control-C: :func:`enable_ki_protection`, :func:`disable_ki_protection`,
   :func:`currently_ki_protected`.
 """
+
+from outcome import Error as Error
+from outcome import Outcome as Outcome
+from outcome import Value as Value
+from outcome import acapture as acapture
+from outcome import capture as capture
 
 from ._api import add_instrument as add_instrument
 from ._api import checkpoint_if_cancelled as checkpoint_if_cancelled
@@ -41,11 +50,6 @@ from ._ki import disable_ki_protection as disable_ki_protection
 from ._ki import enable_ki_protection as enable_ki_protection
 from ._local import RunVar as RunVar
 from ._local import RunVarToken as RunVarToken
-from ._outcome import Error as Error
-from ._outcome import Outcome as Outcome
-from ._outcome import Value as Value
-from ._outcome import acapture as acapture
-from ._outcome import capture as capture
 from ._parking_lot import ParkingLot as ParkingLot
 from ._parking_lot import ParkingLotStatistics as ParkingLotStatistics
 from ._run import RunStatistics as RunStatistics
