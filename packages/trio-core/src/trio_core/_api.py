@@ -185,8 +185,9 @@ def spawn_system_task(
 
     System tasks are cancelled only after the main task has exited, run with
     KeyboardInterrupt protection, and must not raise: an exception from one
-    stops the run, and :func:`run` raises it (with a note saying where it
-    came from).  Not a checkpoint.
+    stops the run, and :func:`run` raises :exc:`TrioInternalError` with it
+    as the ``__cause__`` (noted with where it came from), as in Trio.  Not a
+    checkpoint.
 
     Args:
         async_fn: an async function (not a coroutine object).

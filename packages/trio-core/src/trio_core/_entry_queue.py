@@ -146,8 +146,8 @@ class TrioToken(metaclass=_NoPublicConstructor):
         run after the others, and an identical ``(sync_fn, args)`` pair already
         queued that way is not queued twice).  They run with KeyboardInterrupt
         protection and must not raise: an exception from one is a bug, and
-        stops the run; :func:`run` raises it, with a note saying so.  Not a
-        checkpoint.
+        stops the run; :func:`run` raises :exc:`TrioInternalError` with it as
+        the ``__cause__`` (noted with where it came from).  Not a checkpoint.
 
         Args:
             sync_fn: a regular (not async) function.

@@ -147,6 +147,9 @@ class Runner:
         self.init_task_outcome: Outcome[Any] | None = None
         self.main_task: Task | None = None
         self.main_task_outcome: Outcome[Any] | None = None
+        # What broke the run's own machinery (see crash()); run() raises
+        # TrioInternalError from it.
+        self.crash_error: BaseException | None = None
         self.system_nursery: Nursery | None = None
         self.system_context = contextvars.copy_context()
         self.run_vars: dict[Any, Any] = {}
@@ -299,6 +302,19 @@ class Runner:
             self.init_task = None
         # Drop references so that finished tasks do not keep frames alive.
         task._next_send_fn = task._next_send = None
+
+    def crash(self, error: BaseException) -> None:
+        """Stop the run: its machinery failed (outside any task that could see it).
+
+        Everything is cancelled, and :func:`run` raises TrioInternalError with
+        the first such ``error`` as its ``__cause__``.  (A system task that
+        raises, a run_sync_soon callback among them, goes the same way through
+        the system nursery, which cancels everything when a child fails.)
+        """
+        if self.crash_error is None:
+            self.crash_error = error
+        if self.system_nursery is not None:
+            self.system_nursery.cancel_scope.cancel()
 
     @enable_ki_protection
     def spawn_system_task(
@@ -561,10 +577,12 @@ def run(
         RuntimeError: if called from inside another ``run`` in this thread.
         TypeError: if ``async_fn`` is not an async function, or ``clock`` is
             not a :class:`~trio_core.abc.Clock` instance.
-        TrioInternalError: if the run loop itself failed (a bug in trio-core).
-        BaseException: what a system task or a ``run_sync_soon`` callback
-            raised (they must not raise; the run is stopped), with a note
-            saying so.
+        TrioInternalError: if the run's own machinery failed, as in Trio: a
+            system task or a ``run_sync_soon`` callback raised, or an abort
+            function returned something other than an :class:`Abort` (the
+            run is stopped; the original error is the ``__cause__``, with a
+            note saying where it came from), or the run loop itself crashed
+            (a bug in trio-core).
         KeyboardInterrupt: on Control-C, when it was not caught.  (If Control-C
             ended up inside an exception group, the bare KeyboardInterrupt is
             raised, with the group as its ``__cause__``.)
@@ -626,19 +644,28 @@ def run(
         del GLOBAL_RUN_CONTEXT.runner
         if hasattr(GLOBAL_RUN_CONTEXT, "task"):
             del GLOBAL_RUN_CONTEXT.task
+    outcome = runner.main_task_outcome
+    cause = runner.crash_error
     init_outcome = runner.init_task_outcome
-    if type(init_outcome) is Error:
-        # A system task (or a run_sync_soon callback) raised: a bug in the code
-        # that started it, reported as itself.
-        error = init_outcome.error
-        if isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
-            error = error.exceptions[0]  # the system nursery's wrapping says nothing
-        error.add_note(
+    if cause is None and type(init_outcome) is Error:
+        # A system task (or a run_sync_soon callback) raised.
+        cause = init_outcome.error
+        if isinstance(cause, BaseExceptionGroup) and len(cause.exceptions) == 1:
+            cause = cause.exceptions[0]  # the system nursery's wrapping says nothing
+        cause.add_note(
             "(raised in a system task of trio_core.run(); system tasks and "
             "run_sync_soon callbacks must not raise, so the run was stopped)"
         )
-        raise error
-    outcome = runner.main_task_outcome
+    if cause is not None:
+        # As in Trio: the run's own machinery failed, whoever's code it ran.
+        internal = TrioInternalError(
+            "the run was stopped because its own machinery failed (a system task or a "
+            "run_sync_soon callback raised, or an abort function broke its contract); "
+            "the error is this exception's __cause__"
+        )
+        if outcome is not None and type(outcome) is Error:
+            internal.__context__ = outcome.error
+        raise internal from cause
     assert outcome is not None
     if runner.ki_pending:
         ki = KeyboardInterrupt()

@@ -144,17 +144,20 @@ class Task(metaclass=_NoPublicConstructor):
             self._runner.deadlines.discard(self)
         success: object = abort_func(raise_cancel)  # checked: the caller may break the rule
         if type(success) is not Abort:
-            # A bug in the code that blocked this task, not in the loop: the task
-            # gets the error, where that code can see it.
-            self._runner.reschedule(
-                self,
-                Error(
-                    TypeError(
-                        f"the abort function {abort_func!r} given to wait_task_rescheduled() "
-                        f"returned {success!r}; it must return Abort.SUCCEEDED or Abort.FAILED"
-                    )
-                ),
+            # The run's own machinery failed (as in Trio): the run is stopped,
+            # and run() raises TrioInternalError from this error.  The task is
+            # woken with a copy of it, so that it unwinds (there is no telling
+            # whether its wait was undone) instead of waiting for ever.
+            message = (
+                f"the abort function {abort_func!r} given to wait_task_rescheduled() "
+                f"returned {success!r}; it must return Abort.SUCCEEDED or Abort.FAILED"
             )
+            error = TypeError(message)
+            error.add_note(
+                f"(an abort function of {self!r} broke the rule above, so the run was stopped)"
+            )
+            self._runner.crash(error)
+            self._runner.reschedule(self, Error(TypeError(message)))
             return
         if success is Abort.SUCCEEDED:
             outcome = capture(raise_cancel)

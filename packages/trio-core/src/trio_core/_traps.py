@@ -117,7 +117,9 @@ def wait_task_rescheduled(abort_func: Callable[[RaiseCancelT], Abort]) -> Genera
     :attr:`Abort.SUCCEEDED` if the wait was undone (the task then resumes by
     raising the cancellation), or :attr:`Abort.FAILED` if it cannot be undone
     (then something must still call ``reschedule`` later).  ``abort_func``
-    runs in the run loop, so it must not block or raise.
+    runs in the run loop, so it must not block or raise; one that returns
+    something other than an :class:`Abort` stops the run, which raises
+    :exc:`TrioInternalError` (and the task is woken with a TypeError).
 
     If the task is already cancelled when it parks, ``abort_func`` is called
     at once.  Not a schedule point by itself when the wait is undone that way.
