@@ -77,22 +77,33 @@ class _EntryQueue:
         self.idempotent: dict[tuple[Callable[..., object], tuple[Any, ...]], None] = {}
         self.wakeup = _WakeupSocketpair()
         self.done = False
-        # Guards `idempotent` against a writer thread that fetched the dict just
-        # before run_all swapped it.  Re-entrant, because a signal handler may
-        # call run_sync_soon on the loop's own thread while it holds the lock.
-        self.idempotent_lock = threading.RLock()
+        # Makes "not done yet, so queue it" one step, so that a callback queued
+        # from another thread is either run by the last pass (see close_and_run_all)
+        # or refused, never left behind; it also guards `idempotent` against a
+        # writer that fetched the dict just before run_all swapped it.
+        # Re-entrant, because a signal handler may call run_sync_soon on the
+        # loop's own thread while that thread holds the lock.
+        self.lock = threading.RLock()
 
     def run_sync_soon(
         self, sync_fn: Callable[..., object], args: tuple[Any, ...], idempotent: bool
     ) -> None:
-        if self.done:
-            raise RunFinishedError("the trio_core.run() this token belongs to has finished")
-        if idempotent:
-            with self.idempotent_lock:
+        with self.lock:
+            if self.done:
+                raise RunFinishedError("the trio_core.run() this token belongs to has finished")
+            if idempotent:
                 self.idempotent[(sync_fn, args)] = None
-        else:
-            self.queue.append((sync_fn, args))
+            else:
+                self.queue.append((sync_fn, args))
         self.wakeup.wakeup()
+
+    def close_and_run_all(self) -> None:
+        # The run is shutting down: refuse new callbacks from now on, and run
+        # the ones pending at this moment once more.  A callback that queues
+        # itself again is told RunFinishedError, and cannot keep the run alive.
+        with self.lock:
+            self.done = True
+        self.run_all()
 
     def pending(self) -> int:
         return len(self.queue) + len(self.idempotent)
@@ -107,7 +118,7 @@ class _EntryQueue:
             sync_fn, args = popleft()
             self._run_cb(sync_fn, args)
         if self.idempotent:
-            with self.idempotent_lock:
+            with self.lock:
                 batch, self.idempotent = self.idempotent, {}
             for sync_fn, args in batch:
                 self._run_cb(sync_fn, args)
@@ -148,6 +159,11 @@ class TrioToken(metaclass=_NoPublicConstructor):
         protection and must not raise: an exception from one is a bug, and
         stops the run; :func:`run` raises :exc:`TrioInternalError` with it as
         the ``__cause__`` (noted with where it came from).  Not a checkpoint.
+
+        When the run shuts down (its main task and other system tasks have
+        exited), the callbacks pending at that moment run once more; from
+        then on this raises RunFinishedError, also to a callback that tries
+        to queue itself again.
 
         Args:
             sync_fn: a regular (not async) function.

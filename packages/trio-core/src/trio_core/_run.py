@@ -406,18 +406,22 @@ class Runner:
         assert self.system_nursery is not None
         system_children = self.system_nursery._children
         me = _task()
-        # Shielded: callbacks must keep running while the rest of the run shuts down.
+        # Shielded: callbacks must keep running while the rest of the run shuts
+        # down (threads reporting back to tasks being cancelled, say).  Each pass
+        # runs what was queued when it began, then the tasks get their turn: a
+        # queue kept busy starves nobody.
         with CancelScope(shield=True):
             while True:
                 entry_queue.run_all()
-                if (
-                    self.main_task_outcome is not None
-                    and system_children == {me}
-                    and not entry_queue.pending()
-                ):
+                if self.main_task_outcome is not None and system_children == {me}:
                     break
                 await self.io_manager.wait_readable(wakeup.read_sock)
                 wakeup.drain()
+            # The main task and every other system task have exited: the pending
+            # callbacks run once more, and from then on run_sync_soon raises
+            # RunFinishedError (as in Trio), so a callback that keeps queueing
+            # itself does not keep run() from returning.
+            entry_queue.close_and_run_all()
 
     # -- Control-C
 
@@ -433,7 +437,13 @@ class Runner:
             # the main task's next checkpoint sees it.  If the main task is
             # parked, deliver_ki (run from the loop) wakes it.
             self.ki_pending = True
-            self.entry_queue.run_sync_soon(self.deliver_ki, (), True)
+            try:
+                self.entry_queue.run_sync_soon(self.deliver_ki, (), True)
+            except RunFinishedError:
+                # The run is shutting down (a callback of its last pass was
+                # interrupted): no task is left to deliver to, and run()
+                # raises KeyboardInterrupt, since ki_pending is set.
+                pass
         else:
             raise KeyboardInterrupt
 
