@@ -159,6 +159,11 @@ class LockStatistics:
     tasks_waiting: int
 
 
+# The messages of Trio's locks, word for word: libraries match on them.
+_REACQUIRE_MESSAGE = "attempt to re-acquire an already held Lock"
+_RELEASE_MESSAGE = "can't release a Lock you don't own"
+
+
 class _LockImpl(_AsyncContextManagerMixin):
     __slots__ = ("_lot", "_owner")
 
@@ -184,9 +189,10 @@ class _LockImpl(_AsyncContextManagerMixin):
         """
         task = _task()
         if self._owner is task:
-            raise RuntimeError(
-                f"{type(self).__name__} is not re-entrant: this task already holds it"
-            )
+            # Trio's exact wording, for both lock classes: AnyIO's trio backend
+            # compares the message to translate it into its own ("Attempted to
+            # acquire an already held Lock").  The lock is not re-entrant.
+            raise RuntimeError(_REACQUIRE_MESSAGE)
         if self._owner is None and not self._lot:
             self._owner = task
         else:
@@ -212,10 +218,8 @@ class _LockImpl(_AsyncContextManagerMixin):
             RuntimeError: if the calling task does not hold the lock.
         """
         if _task() is not self._owner:
-            raise RuntimeError(
-                f"can't release a {type(self).__name__} this task does not hold "
-                "(only the task that acquired it may release it)"
-            )
+            # Trio's exact wording (only the task that acquired a lock may release it).
+            raise RuntimeError(_RELEASE_MESSAGE)
         if self._lot:
             (self._owner,) = self._lot.unpark(count=1)
         else:
@@ -394,8 +398,10 @@ class CapacityLimiter(_AsyncContextManagerMixin):
     changed at any time; ``math.inf`` means no limit.  Used to cap worker
     threads (see :func:`trio_core.to_thread.run_sync`).
 
+    ``total`` may be 0: nobody gets a token until it is raised (to pause work).
+
     Raises:
-        TypeError / ValueError: if ``total`` is not an int >= 1 or ``math.inf``.
+        TypeError / ValueError: if ``total`` is not an int >= 0 or ``math.inf``.
     """
 
     __slots__ = ("_lot", "_total", "_borrowers", "_pending")
@@ -422,12 +428,16 @@ class CapacityLimiter(_AsyncContextManagerMixin):
     @total.setter
     @enable_ki_protection
     def total(self, new_total: int | float) -> None:
+        # The messages begin with Trio's wording, which libraries match on.
         if new_total != math.inf and (
             not isinstance(new_total, int) or isinstance(new_total, bool)
         ):
-            raise TypeError(f"total must be an int or math.inf, got {new_total!r}")
-        if new_total < 1:
-            raise ValueError(f"total must be >= 1, got {new_total}")
+            raise TypeError(f"total_tokens must be an int or math.inf, got {new_total!r}")
+        if new_total < 0:
+            raise ValueError(
+                f"total_tokens must be >= 0, got {new_total} (0 lets nobody in until "
+                "it is raised)"
+            )
         self._total = new_total
         self._wake_waiters()
 
@@ -480,8 +490,8 @@ class CapacityLimiter(_AsyncContextManagerMixin):
         """
         if borrower in self._borrowers:
             raise RuntimeError(
-                f"{borrower!r} already holds one of this CapacityLimiter's tokens "
-                "(a borrower may hold only one)"
+                "this borrower is already holding one of this CapacityLimiter's tokens "
+                f"({borrower!r}; a borrower may hold only one at a time)"
             )
         if len(self._borrowers) < self._total and not self._lot:
             self._borrowers.add(borrower)
@@ -531,7 +541,10 @@ class CapacityLimiter(_AsyncContextManagerMixin):
             RuntimeError: if ``borrower`` holds no token.
         """
         if borrower not in self._borrowers:
-            raise RuntimeError(f"{borrower!r} does not hold any of this CapacityLimiter's tokens")
+            raise RuntimeError(
+                "this borrower isn't holding any of this CapacityLimiter's tokens "
+                f"({borrower!r}; release only what it acquired, once)"
+            )
         self._borrowers.remove(borrower)
         self._wake_waiters()
 
