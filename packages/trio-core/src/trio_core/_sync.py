@@ -15,7 +15,8 @@ import types
 from dataclasses import dataclass
 from typing import final
 
-from ._exceptions import WouldBlock
+from . import _lot_breakers
+from ._exceptions import BrokenResourceError, WouldBlock
 from ._ki import enable_ki_protection
 from ._parking_lot import ParkingLot
 from ._run import (
@@ -186,6 +187,8 @@ class _LockImpl(_AsyncContextManagerMixin):
         Raises:
             WouldBlock: if it is held (or others are already waiting for it).
             RuntimeError: if the calling task already holds it.
+            BrokenResourceError: if the task holding it exited without
+                releasing it.
         """
         task = _task()
         if self._owner is task:
@@ -195,18 +198,37 @@ class _LockImpl(_AsyncContextManagerMixin):
             raise RuntimeError(_REACQUIRE_MESSAGE)
         if self._owner is None and not self._lot:
             self._owner = task
+            _lot_breakers.register(task, self._lot)
+        elif self._lot.broken_by:
+            raise self._owner_exited_error()
         else:
             raise WouldBlock
 
+    def _owner_exited_error(self) -> BrokenResourceError:
+        return BrokenResourceError(
+            f"the task holding this {type(self).__name__}, {self._owner!r}, exited without "
+            "releasing it, so it can never be acquired again (release locks with `async with "
+            "lock:`; make a new lock)"
+        )
+
     @enable_ki_protection
     async def acquire(self) -> None:
-        """Take the lock, waiting (in FIFO order) while another task holds it.  A checkpoint."""
+        """Take the lock, waiting (in FIFO order) while another task holds it.  A checkpoint.
+
+        Raises:
+            RuntimeError: if the calling task already holds it.
+            BrokenResourceError: if the task holding it exited without
+                releasing it (before or while this task waits).
+        """
         await checkpoint_if_cancelled()
         try:
             self.acquire_nowait()
         except WouldBlock:
             # release() hands the lock to us before waking us.
-            await self._lot.park()
+            try:
+                await self._lot.park()
+            except BrokenResourceError:
+                raise self._owner_exited_error() from None
         else:
             await cancel_shielded_checkpoint()
 
@@ -220,8 +242,11 @@ class _LockImpl(_AsyncContextManagerMixin):
         if _task() is not self._owner:
             # Trio's exact wording (only the task that acquired a lock may release it).
             raise RuntimeError(_RELEASE_MESSAGE)
+        _lot_breakers.unregister(self._owner, self._lot)
         if self._lot:
-            (self._owner,) = self._lot.unpark(count=1)
+            (owner,) = self._lot.unpark(count=1)
+            self._owner = owner
+            _lot_breakers.register(owner, self._lot)
         else:
             self._owner = None
 
@@ -240,6 +265,9 @@ class Lock(_LockImpl):
     """A classic mutex: ``async with lock:``.  Fair: waiters get it in FIFO order.
 
     Only the task that acquired it may release it, and it is not re-entrant.
+    If the task holding it exits without releasing it, the lock is broken:
+    its waiters, and later acquirers, get :exc:`~trio_core.BrokenResourceError`
+    (as in Trio 0.25+), instead of waiting forever.
     """
 
     __slots__ = ()

@@ -10,6 +10,8 @@ sibling's compatibility range depends on it.
 * Blocking and waking: :func:`wait_task_rescheduled`, :func:`reschedule`,
   :class:`Abort`, :class:`ParkingLot`, :class:`UnboundedQueue`, and the
   outcome types :class:`Value`, :class:`Error`, :class:`Outcome`.
+* Breaking a lot when a task exits: :func:`add_parking_lot_breaker`,
+  :func:`remove_parking_lot_breaker` (and :meth:`ParkingLot.break_lot`).
 * I/O readiness: :func:`wait_readable`, :func:`wait_writable`,
   :func:`notify_closing`.
 * Tasks and runs: :func:`current_task`, :func:`current_root_task`,
@@ -34,6 +36,8 @@ from ._outcome import acapture as acapture
 from ._outcome import capture as capture
 from ._parking_lot import ParkingLot as ParkingLot
 from ._parking_lot import ParkingLotStatistics as ParkingLotStatistics
+from ._parking_lot import add_parking_lot_breaker as add_parking_lot_breaker
+from ._parking_lot import remove_parking_lot_breaker as remove_parking_lot_breaker
 from ._run import RunStatistics as RunStatistics
 from ._run import Task as Task
 from ._run import TrioToken as TrioToken
@@ -69,6 +73,8 @@ __all__ = [
     "RaiseCancelT",
     "ParkingLot",
     "ParkingLotStatistics",
+    "add_parking_lot_breaker",
+    "remove_parking_lot_breaker",
     "UnboundedQueue",
     "UnboundedQueueStatistics",
     "Value",
