@@ -45,10 +45,13 @@ class _Host:
     worker only reads ``cancelled``, a plain bool).
     """
 
-    __slots__ = ("token", "cancelled", "abandoned", "scopes")
+    __slots__ = ("token", "abandon_on_cancel", "cancelled", "abandoned", "scopes")
 
-    def __init__(self, token: TrioToken) -> None:
+    def __init__(self, token: TrioToken, abandon_on_cancel: bool) -> None:
         self.token = token
+        # The thread may be abandoned: its from_thread.run() calls are not tied
+        # to the waiting task's cancellation (they run to their end, as in Trio).
+        self.abandon_on_cancel = abandon_on_cancel
         # The waiting task was cancelled: calls into the run on its behalf are too.
         self.cancelled = False
         # The waiting task gave up on the thread (abandon_on_cancel=True).
@@ -125,7 +128,9 @@ async def run_sync(
     written for it can stop early.  With ``abandon_on_cancel=True`` it raises
     :exc:`~trio_core.Cancelled` at once and abandons the thread: it runs on,
     and its result (or exception) is discarded without any warning; its
-    limiter token is given back when it finishes.
+    limiter token is given back when it finishes.  Calls such a thread makes
+    with :func:`trio_core.from_thread.run` are not cancelled with the task
+    (it may have stopped waiting): they run to their end, as in Trio.
 
     Args:
         sync_fn: a regular (blocking) function.
@@ -160,7 +165,7 @@ async def run_sync(
     await checkpoint_if_cancelled()
     task = current_task()
     token = current_trio_token()
-    host = _Host(token)
+    host = _Host(token, abandon_on_cancel)
     borrower = _Borrower(getattr(sync_fn, "__qualname__", repr(sync_fn)))
     await limiter.acquire_on_behalf_of(borrower)
     context = contextvars.copy_context()
