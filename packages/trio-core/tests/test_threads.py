@@ -684,6 +684,49 @@ async def test_a_call_in_progress_when_its_thread_is_abandoned_runs_to_its_end()
     assert steps == ["finished", "done"]
 
 
+async def test_active_thread_count_and_wait_all_threads_completed() -> None:
+    from trio_core.testing import active_thread_count, wait_all_threads_completed
+
+    assert active_thread_count() == 0
+    with trio_core.testing.assert_checkpoints():
+        await wait_all_threads_completed()  # nothing to wait for: returns at once
+    release = threading.Event()
+    done: list[str] = []
+
+    async with trio_core.open_nursery() as nursery:
+        for _ in range(2):
+            nursery.start_soon(to_thread.run_sync, release.wait, WAIT)
+        # An abandoned thread still counts until it finishes.
+        with trio_core.CancelScope() as scope:
+
+            async def cancel_soon() -> None:
+                await wait_all_tasks_blocked()
+                scope.cancel()
+
+            nursery.start_soon(cancel_soon)
+            await to_thread.run_sync(release.wait, WAIT, abandon_on_cancel=True)
+        assert scope.cancelled_caught
+        assert active_thread_count() == 3
+
+        async def waiter() -> None:
+            await wait_all_threads_completed()
+            done.append("all threads completed")
+
+        nursery.start_soon(waiter)
+        await wait_all_tasks_blocked()
+        assert done == []
+        release.set()
+        with trio_core.fail_after(WAIT):
+            await wait_all_threads_completed()
+        assert active_thread_count() == 0
+    assert done == ["all threads completed"]
+
+
+def test_thread_counting_needs_a_run() -> None:
+    with pytest.raises(RuntimeError):
+        trio_core.testing.active_thread_count()
+
+
 # ---------------------------------------------------------------- the thread cache
 
 

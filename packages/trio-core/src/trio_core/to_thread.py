@@ -28,6 +28,7 @@ from ._run import (
 )
 from ._sync import CapacityLimiter
 from ._thread_cache import start_thread_soon
+from ._threads import _thread_tracker
 from ._threads import current_default_thread_limiter as current_default_thread_limiter
 from ._traps import Abort, RaiseCancelT, wait_task_rescheduled
 
@@ -184,8 +185,11 @@ async def run_sync(
             )
         return result
 
+    tracker = _thread_tracker()
+
     def report_back(outcome: Outcome[RetT]) -> None:
         # In the run's thread.
+        tracker.finished()
         limiter.release_on_behalf_of(borrower)
         if not host.abandoned:
             reschedule(task, Value(outcome))
@@ -203,6 +207,7 @@ async def run_sync(
     except BaseException:
         limiter.release_on_behalf_of(borrower)
         raise
+    tracker.started()
 
     def abort(_: RaiseCancelT) -> Abort:
         host.cancel()
