@@ -26,6 +26,7 @@ from . import to_thread as to_thread
 from ._channel import MemoryChannelStatistics as MemoryChannelStatistics
 from ._channel import MemoryReceiveChannel as MemoryReceiveChannel
 from ._channel import MemorySendChannel as MemorySendChannel
+from ._channel import as_safe_channel as as_safe_channel
 from ._channel import open_memory_channel as open_memory_channel
 from ._exceptions import BrokenResourceError as BrokenResourceError
 from ._exceptions import BusyResourceError as BusyResourceError
@@ -105,4 +106,5 @@ __all__ = [
     "MemorySendChannel",
     "MemoryReceiveChannel",
     "MemoryChannelStatistics",
+    "as_safe_channel",
 ]
