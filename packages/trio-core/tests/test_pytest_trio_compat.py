@@ -25,9 +25,7 @@ def _wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "400")
 
 
-def _session(
-    pytester: pytest.Pytester, source: str, ini: str = "", *args: str
-) -> pytest.RunResult:
+def _session(pytester: pytest.Pytester, source: str, ini: str = "", *args: str) -> pytest.RunResult:
     pytester.makeini("[pytest]\nfilterwarnings = error\n" + ini)
     pytester.makepyfile(source)
     return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rA", *args)

@@ -466,14 +466,14 @@ async def test_lock_messages_are_trios_word_for_word() -> None:
 
 async def test_capacity_limiter_messages_begin_with_trios_wording() -> None:
     limiter = trio_core.CapacityLimiter(1)
-    with pytest.raises(RuntimeError, match="^this borrower isn't holding any of this "):
+    with pytest.raises(RuntimeError, match=r"^this borrower isn't holding any of this "):
         limiter.release()
     async with limiter:
-        with pytest.raises(RuntimeError, match="^this borrower is already holding one of this "):
+        with pytest.raises(RuntimeError, match=r"^this borrower is already holding one of this "):
             await limiter.acquire()
     with pytest.raises(TypeError, match=r"^total_tokens must be an int or math\.inf"):
         trio_core.CapacityLimiter(1.5)
-    with pytest.raises(ValueError, match="^total_tokens must be >= 0"):
+    with pytest.raises(ValueError, match=r"^total_tokens must be >= 0"):
         trio_core.CapacityLimiter(-1)
 
 

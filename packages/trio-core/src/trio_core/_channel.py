@@ -21,11 +21,15 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Generic, ParamSpec, Self, TypeVar, final
 
-from .abc import ReceiveChannel, SendChannel
-from ._exceptions import BrokenResourceError, ClosedResourceError, EndOfChannel, WouldBlock
+from ._exceptions import (
+    BrokenResourceError,
+    Cancelled,
+    ClosedResourceError,
+    EndOfChannel,
+    WouldBlock,
+)
 from ._ki import enable_ki_protection
 from ._outcome import Error
-from ._exceptions import Cancelled
 from ._run import (
     Task,
     TaskStatus,
@@ -37,6 +41,7 @@ from ._run import (
 )
 from ._sync import Semaphore
 from ._traps import Abort, RaiseCancelT, wait_task_rescheduled
+from .abc import ReceiveChannel, SendChannel
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -550,15 +555,18 @@ def as_safe_channel(
         raise TypeError(f"as_safe_channel() decorates an async generator function, got {fn!r}")
 
     @asynccontextmanager
-    async def context_manager(*args: P.args, **kwargs: P.kwargs) -> AsyncIterator[ReceiveChannel[T]]:
-        agen = fn(*args, **kwargs)
-        if not inspect.isasyncgen(agen):
-            if inspect.iscoroutine(agen):
-                agen.close()
+    async def context_manager(
+        *args: P.args, **kwargs: P.kwargs
+    ) -> AsyncIterator[ReceiveChannel[T]]:
+        made: object = fn(*args, **kwargs)
+        if not isinstance(made, AsyncGenerator):
+            if inspect.iscoroutine(made):
+                made.close()
             raise TypeError(
                 f"as_safe_channel() needs an async generator function (`async def` with "
-                f"`yield`), but {fn!r} returned {agen!r}"
+                f"`yield`), but {fn!r} returned {made!r}"
             )
+        agen: AsyncGenerator[T, None] = made
         send_channel, receive_channel = open_memory_channel[T](0)
         demand = Semaphore(0)
 
@@ -593,7 +601,7 @@ def as_safe_channel(
             # Raise it bare, with its own context (not the group we unwrapped).
             context = error.__context__
             try:
-                raise error  # noqa: B904 - its own cause and context are kept
+                raise error
             finally:
                 error.__context__ = context
                 del error, group

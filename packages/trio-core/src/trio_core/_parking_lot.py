@@ -231,7 +231,7 @@ class ParkingLot:
 
 
 def _exited(task: Task) -> bool:
-    return inspect.getcoroutinestate(task.coro) == inspect.CORO_CLOSED  # type: ignore[arg-type]
+    return inspect.getcoroutinestate(task.coro) == inspect.CORO_CLOSED
 
 
 def add_parking_lot_breaker(task: Task, lot: ParkingLot) -> None:

@@ -47,12 +47,10 @@ from __future__ import annotations
 import functools
 import inspect
 import warnings
-from collections.abc import AsyncGenerator, Callable, Coroutine
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine
 from typing import Any
 
 import pytest
-
-from collections.abc import AsyncIterator
 
 from ._exceptions import Cancelled
 from ._mock_clock import MockClock
@@ -113,6 +111,7 @@ def pytest_report_header(config: pytest.Config) -> str | None:
         "trio: the trio-core plugin runs trio_mode and @pytest.mark.trio tests; the "
         "installed pytest-trio is disabled (-p no:trio_core to use pytest-trio instead)"
     )
+
 
 #: Attribute set on an exception that an async fixture raised: "setup" or "teardown".
 _FIXTURE_PHASE = "_trio_core_fixture_phase"

@@ -463,8 +463,7 @@ class CapacityLimiter(_AsyncContextManagerMixin):
             raise TypeError(f"total_tokens must be an int or math.inf, got {new_total!r}")
         if new_total < 0:
             raise ValueError(
-                f"total_tokens must be >= 0, got {new_total} (0 lets nobody in until "
-                "it is raised)"
+                f"total_tokens must be >= 0, got {new_total} (0 lets nobody in until it is raised)"
             )
         self._total = new_total
         self._wake_waiters()

@@ -6,8 +6,9 @@ thread: :func:`run` is cancelled when that task is (use
 :func:`check_cancelled` to notice it without calling into the run), unless
 the thread was started with ``abandon_on_cancel=True``, whose calls run to
 their end.  Either function runs its callee in a copy of the calling
-thread's context variables, from any thread.  From any other thread, pass ``trio_token=`` (get it inside the
-run with :func:`trio_core.lowlevel.current_trio_token`).  :func:`run` and
+thread's context variables, from any thread.  From any other thread, pass
+``trio_token=`` (get it inside the run with
+:func:`trio_core.lowlevel.current_trio_token`).  :func:`run` and
 :func:`run_sync` block the calling thread until the call in the run is done,
 so they must not be called from the run's own thread.
 """
@@ -103,11 +104,7 @@ def run(
     """
     host = _current_host()
     token = _token_for_this_thread(trio_token, host, "run")
-    tied = (
-        host
-        if host is not None and host.token is token and not host.abandon_on_cancel
-        else None
-    )
+    tied = host if host is not None and host.token is token and not host.abandon_on_cancel else None
     context = contextvars.copy_context()
     done: queue.SimpleQueue[Outcome[RetT]] = queue.SimpleQueue()
 
