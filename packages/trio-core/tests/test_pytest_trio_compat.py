@@ -14,9 +14,10 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
+# pytest-trio imports ``trio``: the meta-package must be installed too.
 needs_pytest_trio = pytest.mark.skipif(
-    importlib.util.find_spec("pytest_trio") is None,
-    reason="pytest-trio is not installed (pip install --no-deps pytest-trio)",
+    importlib.util.find_spec("pytest_trio") is None or importlib.util.find_spec("trio") is None,
+    reason="pytest-trio (pip install --no-deps pytest-trio) and the trio meta-package are needed",
 )
 
 
@@ -31,11 +32,12 @@ def _session(pytester: pytest.Pytester, source: str, ini: str = "", *args: str) 
     return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rA", *args)
 
 
-# A test module written for pytest-trio: its conventions, nothing else.
+# A test module written for pytest-trio: its conventions, nothing else (trio-core
+# under the name ``trio``, so that it runs with only trio-core installed).
 PYTEST_TRIO_STYLE = """
 import pytest
-import trio
-from trio.testing import MockClock
+import trio_core as trio
+from trio_core.testing import MockClock
 
 @pytest.fixture
 async def resource():
@@ -93,7 +95,7 @@ def test_a_crash_in_the_nursery_fixture_fails_the_test(pytester: pytest.Pytester
     result = _session(
         pytester,
         """
-import pytest, trio
+import pytest, trio_core as trio
 
 async def crash():
     await trio.sleep(0)
