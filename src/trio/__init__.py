@@ -37,6 +37,7 @@ from trio_streams.abc import (
     Stream,
 )
 
+from . import _core as _core  # only so that pytest-trio can be imported; see there
 from . import abc as abc
 from . import from_thread as from_thread
 from . import lowlevel as lowlevel
