@@ -146,6 +146,10 @@ class _BinaryAhead:
     def held(self) -> int:
         return len(self.buf) - self.pos
 
+    def snapshot(self) -> tuple[object, int, int]:
+        """Changes whenever anything is taken or fetched (identity of the buffer, offsets)."""
+        return (self.buf, self.pos, 0)
+
     def clear(self) -> None:
         self.buf = b""
         self.pos = 0
@@ -167,6 +171,20 @@ class _BinaryAhead:
         if 0 <= size <= self.held():
             return True
         return self.buf.find(b"\n", self.pos) >= 0
+
+    def ticket(self) -> tuple[bytes, int, int] | None:
+        """Where the next whole line is, if it is held (a claim checked by ``cash``)."""
+        buf, pos = self.buf, self.pos
+        end = buf.find(b"\n", pos)
+        return None if end < 0 else (buf, pos, end + 1)
+
+    def cash(self, ticket: tuple[bytes, int, int]) -> bytes | None:
+        """The line ``ticket`` claimed, or None if anything was taken or fetched since."""
+        buf, pos, end = ticket
+        if self.buf is not buf or self.pos != pos or self.file.closed:
+            return None
+        self.pos = end
+        return buf[pos:end]
 
     def take_line(self, size: int) -> bytes:
         buf, pos = self.buf, self.pos
@@ -199,6 +217,9 @@ class _BinaryAhead:
         self.pos = 0
 
     def readline_job(self, size: int) -> bytes:
+        if self.file.closed:
+            self.clear()
+            return self.file.readline(size)  # type: ignore[no-any-return]
         if not self.line_ready(size):
             if not self.check():
                 return self.file.readline(size)  # type: ignore[no-any-return]
@@ -206,6 +227,9 @@ class _BinaryAhead:
         return self.take_line(size)
 
     def read_job(self, n: int) -> bytes:
+        if self.file.closed:
+            self.clear()
+            return self.file.read(n)  # type: ignore[no-any-return]
         if self.held() < n:
             if not self.check():
                 return self.file.read(n)  # type: ignore[no-any-return]
@@ -258,6 +282,10 @@ class _TextAhead:
     def held(self) -> int:
         return self.held_chars
 
+    def snapshot(self) -> tuple[object, int, int]:
+        """Changes whenever anything is taken or fetched (identity of the list, offsets)."""
+        return (self.lines, self.index, self.offset)
+
     def check(self) -> bool:
         if not self.checked:
             self.checked = True
@@ -281,6 +309,30 @@ class _TextAhead:
         if 0 <= size <= len(self.lines[self.index]) - self.offset:
             return True
         return self.index < len(self.lines) - 1 or self.last_whole
+
+    def ticket(self) -> tuple[list[str], int, int] | None:
+        """Where the next whole line is, if it is held (a claim checked by ``cash``)."""
+        lines, index = self.lines, self.index
+        last = len(lines) - 1
+        if index < last or (index == last and self.last_whole):
+            return (lines, index, self.offset)
+        return None
+
+    def cash(self, ticket: tuple[list[str], int, int]) -> str | None:
+        """The line ``ticket`` claimed, or None if anything was taken or fetched since."""
+        lines, index, offset = ticket
+        if self.lines is not lines or self.index != index or self.offset != offset:
+            return None
+        if self.file.closed:
+            return None
+        line = lines[index]
+        if offset:
+            line = line[offset:]
+            self.offset = 0
+        self.index = index + 1
+        self.consumed += len(line)
+        self.held_chars -= len(line)
+        return line
 
     def take_line(self, size: int) -> str:
         line = self.lines[self.index]
@@ -357,6 +409,9 @@ class _TextAhead:
         return True
 
     def readline_job(self, size: int) -> str:
+        if self.file.closed:
+            self.clear()
+            return self.file.readline(size)  # type: ignore[no-any-return]
         if not self.line_ready(size):
             self.settle()
             if not self._fetch():
@@ -366,6 +421,9 @@ class _TextAhead:
         return self.take_line(size)
 
     def read_job(self, n: int) -> str:
+        if self.file.closed:
+            self.clear()
+            return self.file.read(n)  # type: ignore[no-any-return]
         if self.held_chars >= n:
             return self.take(n)
         # Hand out what is held, read the rest directly (the file is then at the
@@ -386,6 +444,10 @@ class _TextAhead:
 
 
 _Ahead = _BinaryAhead | _TextAhead
+
+
+def _same(a: tuple[object, int, int], b: tuple[object, int, int]) -> bool:
+    return a[0] is b[0] and a[1] == b[1] and a[2] == b[2]
 
 
 def _make_ahead(file: object) -> _Ahead | None:
@@ -638,15 +700,27 @@ class AsyncIOWrapper(Generic[FileT_co]):
         ahead = self._ahead
         if ahead is None:
             return await _to_thread.run_sync(self._wrapped.readline, size)  # type: ignore[attr-defined]
-        size = -1 if size is None else size.__index__()
-        if ahead.line_ready(size) and not self._lock.locked():  # type: ignore[union-attr]
+        lock = self._lock
+        assert lock is not None
+        if size is None:
+            size = -1
+        elif type(size) is not int:
+            # Let the file itself refuse (or accept) an odd argument.
+            return await self._locked(self._settled, "readline", (size,))
+        if size < 0:
+            if not lock.locked():
+                ticket = ahead.ticket()
+                if ticket is not None:
+                    await checkpoint()
+                    # Another task may have run meanwhile: cash() checks.
+                    if not lock.locked():
+                        line = ahead.cash(ticket)  # type: ignore[arg-type]
+                        if line is not None:
+                            return line
+        elif ahead.line_ready(size) and not lock.locked():
+            snap = ahead.snapshot()
             await checkpoint()
-            # Another task may have run meanwhile: look again.
-            if (
-                ahead.line_ready(size)
-                and not self._lock.locked()  # type: ignore[union-attr]
-                and not self._wrapped.closed  # type: ignore[attr-defined]
-            ):
+            if _same(ahead.snapshot(), snap) and not lock.locked() and not self._wrapped.closed:  # type: ignore[attr-defined]
                 return ahead.take_line(size)
         return await self._locked(ahead.readline_job, size)
 
@@ -654,18 +728,16 @@ class AsyncIOWrapper(Generic[FileT_co]):
         ahead = self._ahead
         if ahead is None:
             return await _to_thread.run_sync(self._wrapped.read, size)  # type: ignore[attr-defined]
-        n = -1 if size is None else size.__index__()
-        if not 0 <= n <= _SMALL_READ:
+        lock = self._lock
+        assert lock is not None
+        if type(size) is not int or not 0 <= size <= _SMALL_READ:
             return await self._locked(self._settled, "read", (size,))
-        if ahead.held() >= n and not self._lock.locked():  # type: ignore[union-attr]
+        if ahead.held() >= size and not lock.locked():
+            snap = ahead.snapshot()
             await checkpoint()
-            if (
-                ahead.held() >= n
-                and not self._lock.locked()  # type: ignore[union-attr]
-                and not self._wrapped.closed  # type: ignore[attr-defined]
-            ):
-                return ahead.take(n)
-        return await self._locked(ahead.read_job, n)
+            if _same(ahead.snapshot(), snap) and not lock.locked() and not self._wrapped.closed:  # type: ignore[attr-defined]
+                return ahead.take(size)
+        return await self._locked(ahead.read_job, size)
 
     async def _tell(self) -> int:
         assert self._ahead is not None
@@ -735,7 +807,8 @@ class AsyncIOWrapper(Generic[FileT_co]):
 
         async def __anext__(self) -> Any:
             """The next line (``readline()``), or StopAsyncIteration at the end.  A checkpoint."""
-            line = await self.readline()
+            getattr(self._wrapped, "readline")  # noqa: B009 - AttributeError if it has none
+            line = await self._readline()
             if not line:
                 raise StopAsyncIteration
             return line
