@@ -151,8 +151,7 @@ def _same_calls(
 async def test_binary_read_ahead_is_exact_under_random_calls(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
     data = b"".join(
-        bytes(rng.randrange(256) for _ in range(rng.randrange(0, 300))) + b"\n"
-        for _ in range(400)
+        bytes(rng.randrange(256) for _ in range(rng.randrange(0, 300))) + b"\n" for _ in range(400)
     )
     a, b = tmp_path / "a", tmp_path / "b"
     a.write_bytes(data)
@@ -161,8 +160,20 @@ async def test_binary_read_ahead_is_exact_under_random_calls(tmp_path: Path, see
         async with await open_file(b, "r+b") as async_file:
             for step in range(300):
                 kind = rng.choice(
-                    ["readline", "readline", "readline", "read", "read", "tell", "seek", "write",
-                     "readline_n", "read_big", "peek", "flush"]
+                    [
+                        "readline",
+                        "readline",
+                        "readline",
+                        "read",
+                        "read",
+                        "tell",
+                        "seek",
+                        "write",
+                        "readline_n",
+                        "read_big",
+                        "peek",
+                        "flush",
+                    ]
                 )
                 if kind == "readline":
                     expected, got = sync_file.readline(), await async_file.readline()
@@ -213,8 +224,17 @@ async def test_text_read_ahead_is_exact_under_random_calls(
             saved: list[int] = []
             for step in range(400):
                 kind = rng.choice(
-                    ["readline", "readline", "readline", "anext", "read", "readline_n", "tell",
-                     "seek", "read_big"]
+                    [
+                        "readline",
+                        "readline",
+                        "readline",
+                        "anext",
+                        "read",
+                        "readline_n",
+                        "tell",
+                        "seek",
+                        "read_big",
+                    ]
                 )
                 if kind in ("readline", "anext"):
                     expected = sync_file.readline()
@@ -387,14 +407,14 @@ async def test_open_errors_are_the_stdlibs(tmp_path: Path) -> None:
     missing = tmp_path / "missing.txt"
     with pytest.raises(FileNotFoundError) as error:
         await open_file(missing)
-    assert str(error.value) == str(stdlib_error(lambda: open(missing)))
+    assert str(error.value) == str(stdlib_error(lambda: open(missing)))  # noqa: SIM115
     with pytest.raises(IsADirectoryError):
         await open_file(tmp_path)
     with pytest.raises(ValueError) as bad_mode:
-        await open_file(missing, "rw")  # type: ignore[call-overload]
-    assert str(bad_mode.value) == str(stdlib_error(lambda: open(missing, "rw")))
+        await open_file(missing, "rw")
+    assert str(bad_mode.value) == str(stdlib_error(lambda: open(missing, "rw")))  # noqa: SIM115
     with pytest.raises(ValueError):
-        await open_file(missing, "wb", encoding="utf-8")  # type: ignore[call-overload]
+        await open_file(missing, "wb", encoding="utf-8")
 
 
 async def test_method_errors_are_the_stdlibs(tmp_path: Path) -> None:
@@ -407,9 +427,7 @@ async def test_method_errors_are_the_stdlibs(tmp_path: Path) -> None:
             await f.readline("x")  # type: ignore[arg-type]
         with open(path, "rb") as sync_file:
             assert str(bad_size.value) == str(stdlib_error(lambda: sync_file.readline("x")))
-            assert str((await _raises(f.read, "2"))) == str(
-                stdlib_error(lambda: sync_file.read("2"))
-            )
+            assert str(await _raises(f.read, "2")) == str(stdlib_error(lambda: sync_file.read("2")))
     with pytest.raises(ValueError, match="closed file"):
         await f.read(1)
     with pytest.raises(ValueError, match="closed file"):
@@ -470,7 +488,7 @@ async def test_detach(tmp_path: Path) -> None:
     # The read-ahead was given back: the buffer is right after the first line
     # (the text layer's own 8 KiB chunk is the stdlib's business, so compare
     # against what a plain detach gives).
-    sync_file = open(path)
+    sync_file = open(path)  # noqa: SIM115 - detached below
     sync_file.readline()
     sync_buffer = sync_file.detach()
     expected = sync_buffer.read()
@@ -598,4 +616,10 @@ def test_open_file_outside_a_run_says_so(tmp_path: Path) -> None:
 
 async def test_trio_files_is_what_the_package_exports() -> None:
     assert trio_files.open_file is open_file and trio_files.wrap_file is wrap_file
-    assert set(trio_files.__all__) == {"open_file", "wrap_file", "AsyncIOWrapper", "Path", "PosixPath"}
+    assert set(trio_files.__all__) == {
+        "open_file",
+        "wrap_file",
+        "AsyncIOWrapper",
+        "Path",
+        "PosixPath",
+    }

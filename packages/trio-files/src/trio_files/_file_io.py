@@ -431,7 +431,8 @@ class _TextAhead:
         text = self.take(self.held_chars)
         self.clear()
         if text:
-            text += self.file.read(n - len(text))
+            more: str = self.file.read(n - len(text))
+            text += more
             self._fetch()
             return text
         if not self._fetch():
@@ -463,12 +464,13 @@ def _make_ahead(file: object) -> _Ahead | None:
 
 _R = TypeVar("_R", covariant=True)
 _W = TypeVar("_W", contravariant=True)
+_T = TypeVar("_T")
 FileT = TypeVar("FileT")
 FileT_co = TypeVar("FileT_co", covariant=True)
 
 
 class _CanRead(Protocol[_R]):
-    def read(self, size: int | None = ..., /) -> _R: ...
+    def read(self, size: int = ..., /) -> _R: ...
 
 
 class _CanRead1(Protocol[_R]):
@@ -483,8 +485,8 @@ class _CanReadLine(Protocol[_R]):
     def readline(self, size: int = ..., /) -> _R: ...
 
 
-class _CanReadLines(Protocol[_R]):
-    def readlines(self, hint: int = ..., /) -> list[_R]: ...
+class _CanReadLines(Protocol[_T]):
+    def readlines(self, hint: int = ..., /) -> list[_T]: ...
 
 
 class _CanPeek(Protocol[_R]):
@@ -752,8 +754,8 @@ class AsyncIOWrapper(Generic[FileT_co]):
         async def readall(self: AsyncIOWrapper[_CanReadAll[_R]]) -> _R: ...
         async def readline(self: AsyncIOWrapper[_CanReadLine[_R]], size: int = -1, /) -> _R: ...
         async def readlines(
-            self: AsyncIOWrapper[_CanReadLines[_R]], hint: int = -1, /
-        ) -> list[_R]: ...
+            self: AsyncIOWrapper[_CanReadLines[_T]], hint: int = -1, /
+        ) -> list[_T]: ...
         async def peek(self: AsyncIOWrapper[_CanPeek[_R]], size: int = 0, /) -> _R: ...
         async def readinto(
             self: AsyncIOWrapper[_CanReadInto], buffer: WriteableBuffer, /

@@ -222,7 +222,7 @@ class Path(pathlib.PurePath):
         Raises:
             FileNotFoundError: if either does not exist.
         """
-        return await _run(self._sync().samefile, other_path)
+        return await _run(self._sync().samefile, pathlib.Path(other_path))
 
     async def owner(self) -> str:
         """The name of the file's owner.  A checkpoint.
@@ -314,9 +314,7 @@ class Path(pathlib.PurePath):
                 on_error: called with each ``OSError`` (default: ignored).
                 follow_symlinks: descend into symlinked directories.
             """
-            tree = await _run(
-                lambda: list(self._sync().walk(top_down, on_error, follow_symlinks))
-            )
+            tree = await _run(lambda: list(self._sync().walk(top_down, on_error, follow_symlinks)))
             return iter([(self._wrap(d), dirs, files) for d, dirs, files in tree])
 
     async def mkdir(self, mode: int = 0o777, parents: bool = False, exist_ok: bool = False) -> None:
