@@ -48,6 +48,7 @@ thread hop per call, no lock.
 
 from __future__ import annotations
 
+import inspect
 import io
 import os
 from collections.abc import Callable, Iterable
@@ -605,9 +606,19 @@ class _Blocking:
 
     def __init__(self, name: str) -> None:
         self.name = name
+        # What calling it on the class accepts (inspect.signature finds this).
+        self.__signature__ = inspect.Signature(
+            [
+                inspect.Parameter("wrapper", inspect.Parameter.POSITIONAL_ONLY),
+                inspect.Parameter("args", inspect.Parameter.VAR_POSITIONAL),
+            ]
+        )
         self.__doc__ = (
             f"``await wrapper.{name}(...)``: the wrapped file's ``{name}``, in a worker "
-            "thread.  A checkpoint (see :class:`AsyncIOWrapper` for cancellation)."
+            "thread, with the same arguments and result.  A checkpoint (see "
+            ":class:`AsyncIOWrapper` for cancellation).\n\n"
+            f"Raises:\n    AttributeError: on access, if the wrapped file has no ``{name}``.\n"
+            f"    Whatever the wrapped file's ``{name}`` raises, unchanged."
         )
 
     def __get__(self, obj: AsyncIOWrapper[Any] | None, owner: type | None = None) -> Any:
@@ -621,6 +632,10 @@ class _Blocking:
         if self.name == "tell" and obj._ahead is not None:
             return obj._tell
         return partial(obj._call, self.name)
+
+    async def __call__(self, wrapper: AsyncIOWrapper[Any], *args: Any) -> Any:
+        # ``AsyncIOWrapper.read(wrapper, 10)``, as with a plain method.
+        return await self.__get__(wrapper)(*args)
 
 
 class AsyncIOWrapper(Generic[FileT_co]):
