@@ -824,8 +824,21 @@ class AsyncIOWrapper(Generic[FileT_co]):
 
         async def __anext__(self) -> Any:
             """The next line (``readline()``), or StopAsyncIteration at the end.  A checkpoint."""
-            getattr(self._wrapped, "readline")  # noqa: B009 - AttributeError if it has none
-            line = await self._readline()
+            ahead = self._ahead
+            if ahead is not None:
+                # The common case of _readline(), inlined: a held whole line.
+                lock = self._lock
+                if not lock.locked():  # type: ignore[union-attr]
+                    ticket = ahead.ticket()
+                    if ticket is not None:
+                        await checkpoint()
+                        if not lock.locked():  # type: ignore[union-attr]
+                            held = ahead.cash(ticket)  # type: ignore[arg-type]
+                            if held is not None:
+                                return held
+                line = await self._readline()
+            else:
+                line = await self.readline()
             if not line:
                 raise StopAsyncIteration
             return line
