@@ -623,3 +623,20 @@ async def test_trio_files_is_what_the_package_exports() -> None:
         "Path",
         "PosixPath",
     }
+
+
+async def test_small_reads_into_a_decoding_error_lose_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "bad2.txt"
+    good = "".join(f"good line {i}\n" for i in range(20_000))
+    path.write_bytes(good.encode() + b"\xff tail\n")
+    got: list[str] = []
+    async with await open_file(path, encoding="utf-8") as f:
+        with pytest.raises(UnicodeDecodeError):
+            while True:
+                piece = await f.read(1000)
+                if not piece:
+                    break
+                got.append(piece)
+    text = "".join(got)
+    # Everything handed out is the file's text, in order; the error is the stdlib's.
+    assert good.startswith(text) and len(text) > len(good) - 9000

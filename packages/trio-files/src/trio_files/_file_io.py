@@ -394,12 +394,12 @@ class _TextAhead:
                     whole = False
                     break
         except Exception:
+            # A bad line (say a decoding error): hand out the good ones before
+            # it, and leave the file just after them, so that the error is
+            # raised (again) when the caller reaches it.
+            f.seek(cookie)
             if not lines:
                 raise
-            # A bad line further on (say a decoding error): hand out the good
-            # ones, and leave the file just after them, so that the error is
-            # raised again when the caller reaches it.
-            f.seek(cookie)
             f.read(total)
             whole = True
         self.clear()
@@ -434,7 +434,11 @@ class _TextAhead:
         if text:
             more: str = self.file.read(n - len(text))
             text += more
-            self._fetch()
+            try:
+                self._fetch()  # for the calls that follow
+            except Exception:
+                # Their problem, raised when they get there: this read has its text.
+                self.clear()
             return text
         if not self._fetch():
             return self.file.read(n)  # type: ignore[no-any-return]
