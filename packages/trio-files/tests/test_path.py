@@ -48,6 +48,20 @@ def test_construction_and_pure_operations_return_trio_paths(tmp_path: SyncPath) 
     assert hash(Path("a")) == hash(PosixPath("a"))
 
 
+def test_every_keyword_of_pathlibs_methods_is_accepted() -> None:
+    """Every parameter of pathlib.Path's blocking methods exists on ours, by name."""
+    gaps = []
+    for name in sorted(set(dir(pathlib.Path)) - set(dir(pathlib.PurePath)) - set(NOT_WRAPPED)):
+        if name.startswith("_"):
+            continue
+        theirs = inspect.signature(getattr(pathlib.Path, name)).parameters
+        ours = inspect.signature(getattr(Path, name)).parameters
+        missing = [p for p in theirs if p not in ours and p not in ("self", "cls")]
+        if missing:
+            gaps.append(f"{name}: {missing}")
+    assert not gaps, gaps
+
+
 def test_every_blocking_pathlib_method_is_an_async_method() -> None:
     blocking = {
         name
@@ -94,6 +108,12 @@ async def test_information_methods(tmp_path: SyncPath) -> None:
     else:
         with pytest.raises(TypeError):
             await p.exists(follow_symlinks=False)
+    if sys.version_info >= (3, 13):
+        assert not await lk.is_file(follow_symlinks=False)
+        assert await lk.owner(follow_symlinks=False) == link.owner(follow_symlinks=False)
+    else:
+        with pytest.raises(TypeError):
+            await lk.is_file(follow_symlinks=False)
 
 
 async def test_where_am_i(tmp_path: SyncPath, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -175,13 +175,23 @@ class Path(pathlib.PurePath):
         extra = _extra(follow_symlinks=(follow_symlinks, True))
         return await _run(self._sync().exists, **extra)
 
-    async def is_dir(self) -> bool:
-        """Whether the path is a directory (or a symlink to one).  A checkpoint."""
-        return await _run(self._sync().is_dir)
+    async def is_dir(self, *, follow_symlinks: bool = True) -> bool:
+        """Whether the path is a directory (or a symlink to one).  A checkpoint.
 
-    async def is_file(self) -> bool:
-        """Whether the path is a regular file (or a symlink to one).  A checkpoint."""
-        return await _run(self._sync().is_file)
+        Args:
+            follow_symlinks: False to not count a symlink to one (Python 3.13+).
+        """
+        extra = _extra(follow_symlinks=(follow_symlinks, True))
+        return await _run(self._sync().is_dir, **extra)
+
+    async def is_file(self, *, follow_symlinks: bool = True) -> bool:
+        """Whether the path is a regular file (or a symlink to one).  A checkpoint.
+
+        Args:
+            follow_symlinks: False to not count a symlink to one (Python 3.13+).
+        """
+        extra = _extra(follow_symlinks=(follow_symlinks, True))
+        return await _run(self._sync().is_file, **extra)
 
     async def is_symlink(self) -> bool:
         """Whether the path is a symbolic link.  A checkpoint."""
@@ -224,23 +234,31 @@ class Path(pathlib.PurePath):
         """
         return await _run(self._sync().samefile, pathlib.Path(other_path))
 
-    async def owner(self) -> str:
+    async def owner(self, *, follow_symlinks: bool = True) -> str:
         """The name of the file's owner.  A checkpoint.
+
+        Args:
+            follow_symlinks: False for a symlink's own owner (Python 3.13+).
 
         Raises:
             FileNotFoundError: if the path does not exist.
             KeyError: if the owner's uid has no name.
         """
-        return await _run(self._sync().owner)
+        extra = _extra(follow_symlinks=(follow_symlinks, True))
+        return await _run(self._sync().owner, **extra)
 
-    async def group(self) -> str:
+    async def group(self, *, follow_symlinks: bool = True) -> str:
         """The name of the file's group.  A checkpoint.
+
+        Args:
+            follow_symlinks: False for a symlink's own group (Python 3.13+).
 
         Raises:
             FileNotFoundError: if the path does not exist.
             KeyError: if the group's gid has no name.
         """
-        return await _run(self._sync().group)
+        extra = _extra(follow_symlinks=(follow_symlinks, True))
+        return await _run(self._sync().group, **extra)
 
     async def readlink(self) -> Self:
         """The path a symbolic link points to.  A checkpoint.
@@ -264,7 +282,9 @@ class Path(pathlib.PurePath):
         children = await _run(lambda: list(self._sync().iterdir()))
         return iter([self._wrap(child) for child in children])
 
-    async def glob(self, pattern: str, *, case_sensitive: bool | None = None) -> Iterator[Self]:
+    async def glob(
+        self, pattern: str, *, case_sensitive: bool | None = None, recurse_symlinks: bool = False
+    ) -> Iterator[Self]:
         """The paths under this one that match ``pattern`` (``"*.txt"``, ``"**/*.py"``).
 
         Read whole in the worker thread.  A checkpoint.
@@ -272,15 +292,20 @@ class Path(pathlib.PurePath):
         Args:
             pattern: a relative glob pattern.
             case_sensitive: override the platform's case sensitivity (Python 3.12+).
+            recurse_symlinks: follow symlinks to directories in ``**`` (Python 3.13+).
 
         Raises:
             ValueError: for an empty or absolute pattern.
         """
-        extra = _extra(case_sensitive=(case_sensitive, None))
+        extra = _extra(
+            case_sensitive=(case_sensitive, None), recurse_symlinks=(recurse_symlinks, False)
+        )
         found = await _run(lambda: list(self._sync().glob(pattern, **extra)))
         return iter([self._wrap(p) for p in found])
 
-    async def rglob(self, pattern: str, *, case_sensitive: bool | None = None) -> Iterator[Self]:
+    async def rglob(
+        self, pattern: str, *, case_sensitive: bool | None = None, recurse_symlinks: bool = False
+    ) -> Iterator[Self]:
         """:meth:`glob` with ``"**/"`` in front of ``pattern``: matches at any depth.
 
         Read whole in the worker thread.  A checkpoint.
@@ -288,11 +313,14 @@ class Path(pathlib.PurePath):
         Args:
             pattern: a relative glob pattern.
             case_sensitive: override the platform's case sensitivity (Python 3.12+).
+            recurse_symlinks: follow symlinks to directories (Python 3.13+).
 
         Raises:
             ValueError: for an empty or absolute pattern.
         """
-        extra = _extra(case_sensitive=(case_sensitive, None))
+        extra = _extra(
+            case_sensitive=(case_sensitive, None), recurse_symlinks=(recurse_symlinks, False)
+        )
         found = await _run(lambda: list(self._sync().rglob(pattern, **extra)))
         return iter([self._wrap(p) for p in found])
 
@@ -451,18 +479,22 @@ class Path(pathlib.PurePath):
         """
         return await _run(self._sync().read_bytes)
 
-    async def read_text(self, encoding: str | None = None, errors: str | None = None) -> str:
+    async def read_text(
+        self, encoding: str | None = None, errors: str | None = None, newline: str | None = None
+    ) -> str:
         """The file's contents, decoded.  A checkpoint.
 
         Args:
             encoding: as for :func:`open` (default: the locale's).
             errors: as for :func:`open`.
+            newline: as for :func:`open` (Python 3.13+).
 
         Raises:
             FileNotFoundError, IsADirectoryError, PermissionError: as :func:`open`.
             UnicodeDecodeError: if the contents do not decode.
         """
-        return await _run(self._sync().read_text, encoding, errors)
+        extra = _extra(newline=(newline, None))
+        return await _run(self._sync().read_text, encoding, errors, **extra)
 
     async def write_bytes(self, data: ReadableBuffer) -> int:
         """Replace the file's contents with ``data``; return the count written.
