@@ -59,3 +59,11 @@ async def test_timeouts_and_errors_through_trio(tmp_path: SyncPath) -> None:
     wrapped = trio.wrap_file(io.StringIO("a\nb\n"))
     assert [line async for line in wrapped] == ["a\n", "b\n"]
     await wrapped.aclose()
+
+
+async def test_aclose_forcefully_closes_a_file(tmp_path: SyncPath) -> None:
+    f = await trio.open_file(tmp_path / "w.txt", "w")
+    await f.write("kept")
+    await trio.aclose_forcefully(f)
+    assert f.closed
+    assert (tmp_path / "w.txt").read_text() == "kept"
