@@ -640,3 +640,15 @@ async def test_small_reads_into_a_decoding_error_lose_nothing(tmp_path: Path) ->
     text = "".join(got)
     # Everything handed out is the file's text, in order; the error is the stdlib's.
     assert good.startswith(text) and len(text) > len(good) - 9000
+
+
+@pytest.mark.parametrize("mode", ["r", "rb"])
+async def test_pipes_are_not_read_ahead(mode: str) -> None:
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, b"first\nsecond\n")
+    os.close(write_fd)
+    async with await open_file(read_fd, mode) as f:
+        assert await f.readline() in ("first\n", b"first\n")
+        assert f._ahead is not None and f._ahead.held() == 0
+        # Nothing is held by the wrapper: the file itself has the rest.
+        assert f.wrapped.read() in ("second\n", b"second\n")
