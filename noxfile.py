@@ -21,13 +21,14 @@ from pathlib import Path
 import nox
 
 ROOT = Path(__file__).parent
-PACKAGES = ["trio-core", "trio-socket", "trio-streams", "trio-signals"]
+PACKAGES = ["trio-core", "trio-socket", "trio-streams", "trio-signals", "trio-files"]
 IMPORT_NAMES = {
     "trio": "trio",
     "trio-core": "trio_core",
     "trio-socket": "trio_socket",
     "trio-streams": "trio_streams",
     "trio-signals": "trio_signals",
+    "trio-files": "trio_files",
 }
 TEST_DEPS = ["pytest>=8", "hypothesis>=6", "trustme>=1.1", "coverage[toml]>=7"]
 INTEGRATION_PYTHONS = ["3.11", "3.12", "3.13"]
@@ -109,7 +110,7 @@ def tests(session: nox.Session, package: str) -> None:
 def tests_poll(session: nox.Session) -> None:
     """Every package's tests again, forced onto the portable poll() I/O manager."""
     session.install(*TEST_DEPS)
-    _install_local(session, "trio-streams", "trio-signals")
+    _install_local(session, "trio-streams", "trio-signals", "trio-files")
     # One pytest per package: the packages' test directories share module
     # names (test_metadata.py, ...), which one rootdir-relative run cannot import.
     for package in PACKAGES:
@@ -125,7 +126,7 @@ def tests_poll(session: nox.Session) -> None:
 def devmode(session: nox.Session) -> None:
     """Every package's tests under `python -X dev -W error` (asyncio-style debug checks)."""
     session.install(*TEST_DEPS)
-    _install_local(session, "trio-streams", "trio-signals")
+    _install_local(session, "trio-streams", "trio-signals", "trio-files")
     for package in PACKAGES:
         session.run(
             "python",
@@ -208,6 +209,8 @@ def typecheck(session: nox.Session) -> None:
         *(f"packages/{p}/src/{IMPORT_NAMES[p]}" for p in PACKAGES),
         "tools",
     )
+    # trio-files promises that a forgotten `await` is a type error: mypy proves it.
+    session.run("python", "-m", "pytest", "-q", "packages/trio-files/tests/test_typing.py")
 
 
 @nox.session
@@ -389,7 +392,8 @@ def coverage(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks side by side against Trio 0.35 and asyncio (and uvloop), reported as ratios."""
-    session.install("uvloop>=0.19", "psutil>=5", "trustme>=1.1")
+    # aiofiles: the asyncio peer of trio-files (benchmarks/files.py).
+    session.install("uvloop>=0.19", "psutil>=5", "trustme>=1.1", "aiofiles>=23")
     _install_local(session, *PACKAGES, "trio")
     # Trio 0.35 owns the import name `trio` too, so it lives in a venv of its own.
     peer = ROOT / ".nox" / "bench-peer-trio"

@@ -16,7 +16,7 @@ import trio.socket
 import trio_socket
 
 DISTRIBUTION_MODULES = {
-    "trio": ["trio_core", "trio_streams", "trio_signals"],
+    "trio": ["trio_core", "trio_streams", "trio_signals", "trio_files"],
     "trio.abc": ["trio_core.abc", "trio_streams.abc"],
     "trio.testing": ["trio_core.testing", "trio_streams.testing"],
     "trio.lowlevel": ["trio_core.lowlevel"],
@@ -24,7 +24,14 @@ DISTRIBUTION_MODULES = {
     "trio.to_thread": ["trio_core.to_thread"],
     "trio.from_thread": ["trio_core.from_thread"],
 }
-LIBRARY_PACKAGES = {"trio", "trio_core", "trio_socket", "trio_streams", "trio_signals"}
+LIBRARY_PACKAGES = {
+    "trio",
+    "trio_core",
+    "trio_socket",
+    "trio_streams",
+    "trio_signals",
+    "trio_files",
+}
 
 
 @pytest.mark.parametrize("facade", sorted(DISTRIBUTION_MODULES))
@@ -112,6 +119,7 @@ DOCUMENTED_MODULES = [
     "trio_streams.abc",
     "trio_streams.testing",
     "trio_signals",
+    "trio_files",
 ]
 
 # Genuine exceptions: (qualified name, check) -> why.  check is one of

@@ -17,10 +17,12 @@ Every name here is the very object its distribution defines, so
 from importlib.metadata import version as _version
 
 import trio_core as _trio_core
+import trio_files as _trio_files
 import trio_signals as _trio_signals
 import trio_socket as _trio_socket
 import trio_streams as _trio_streams
 from trio_core import *  # noqa: F403
+from trio_files import *  # noqa: F403
 from trio_signals import *  # noqa: F403
 from trio_streams import *  # noqa: F403
 
@@ -59,12 +61,14 @@ component_versions: dict[str, str] = {
     "trio-socket": _trio_socket.__version__,
     "trio-streams": _trio_streams.__version__,
     "trio-signals": _trio_signals.__version__,
+    "trio-files": _trio_files.__version__,
 }
 
 __all__ = [
     *_trio_core.__all__,
     *_trio_streams.__all__,
     *_trio_signals.__all__,
+    *_trio_files.__all__,
     "AsyncResource",
     "SendStream",
     "RecvStream",
