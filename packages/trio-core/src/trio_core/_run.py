@@ -625,6 +625,7 @@ def run(
         )
     runner = Runner(clock, tuple(instruments), strict_exception_groups)
     GLOBAL_RUN_CONTEXT.runner = runner
+    ki_handler = runner.ki_handler
     installed_ki = False
     try:
         runner.entry_queue.wakeup.wakeup_on_signals()
@@ -632,7 +633,7 @@ def run(
             threading.current_thread() is threading.main_thread()
             and signal.getsignal(signal.SIGINT) is signal.default_int_handler
         ):
-            signal.signal(signal.SIGINT, runner.ki_handler)
+            signal.signal(signal.SIGINT, ki_handler)
             installed_ki = True
         runner.install_asyncgen_hooks()
         runner.clock.start_clock()
@@ -647,7 +648,9 @@ def run(
     except BaseException as exc:
         raise TrioInternalError("the run loop crashed; this is a bug in trio-core") from exc
     finally:
-        if installed_ki:
+        # Put back the handler we replaced, unless the program has installed
+        # its own since: that one stays (as in Trio).
+        if installed_ki and signal.getsignal(signal.SIGINT) is ki_handler:
             signal.signal(signal.SIGINT, signal.default_int_handler)
         runner.restore_asyncgen_hooks()
         runner.close()
