@@ -157,6 +157,8 @@ async def checkpoint_if_cancelled() -> None:
         task._runner.ki_pending and task is task._runner.main_task
     ):
         await checkpoint()
+    else:
+        task._cancel_points += 1
 
 
 def reschedule(task: Task, next_send: Outcome[Any] = Value(None)) -> None:  # noqa: B008

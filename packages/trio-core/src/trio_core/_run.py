@@ -155,6 +155,7 @@ class Runner:
         self.run_vars: dict[Any, Any] = {}
         self.ki_pending = False
         self.stepping = False
+        self.step_message: object = None
         self.waiting_for_idle: list[tuple[float, int, Task]] = []
         self._idle_seq = itertools.count()
         self.clock_autojump_threshold: float = getattr(clock, "_autojump_threshold", _inf)
@@ -510,9 +511,11 @@ class Runner:
                     msg = task.context.run(send_fn, value)  # type: ignore[arg-type]
                 except StopIteration as stop:
                     self.stepping = False
+                    msg = None
                     self.task_exited(task, None, stop.value)
                 except BaseException as exc:
                     self.stepping = False
+                    msg = None
                     tb = exc.__traceback__
                     self.task_exited(task, exc.with_traceback(tb.tb_next if tb else None))
                     del exc, tb
@@ -547,6 +550,9 @@ class Runner:
                         )
                         runq_holder.runq.append(task)
                 if "after_task_step" in instruments:
+                    # What the task yielded (None if it exited): the checkpoint
+                    # assertions of trio_core.testing tell the kinds apart.
+                    self.step_message = msg
                     self.call_instruments("after_task_step", task)
             del batch
 
