@@ -193,10 +193,12 @@ class Runner:
                 getattr(instrument, hook)(*args)
             except BaseException:
                 self.remove_instrument(instrument)
+                # Trio's words, so that whoever knows them finds them.
                 _logger.exception(
-                    "instrument %r raised in %s; it has been removed from the run",
-                    instrument,
+                    "Exception raised when calling %r on instrument %r. "
+                    "Instrument has been disabled.",
                     hook,
+                    instrument,
                 )
 
     # -- scheduling
