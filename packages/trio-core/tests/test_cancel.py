@@ -349,6 +349,36 @@ async def test_a_deadline_that_is_not_reached_does_nothing(autojump_clock: MockC
     assert trio_core.current_time() == pytest.approx(start + 14)
 
 
+async def test_a_scope_left_before_its_deadline_never_becomes_cancelled(
+    mock_clock: MockClock,
+) -> None:
+    # As in Trio (issue 13): the deadline of a scope that has been exited no
+    # longer applies, read cancel_called however late.
+    with trio_core.move_on_after(1) as relative:
+        pass
+    with trio_core.CancelScope(deadline=trio_core.current_time() + 2) as absolute:
+        pass
+    mock_clock.jump(10)
+    assert not relative.cancel_called
+    assert not absolute.cancel_called
+    await trio_core.lowlevel.checkpoint()
+    assert not relative.cancel_called and not absolute.cancel_called
+    assert not relative.cancelled_caught and not absolute.cancelled_caught
+
+
+async def test_an_unentered_scope_whose_deadline_passed_reports_cancel_called(
+    mock_clock: MockClock,
+) -> None:
+    scope = trio_core.CancelScope(deadline=trio_core.current_time() + 1)
+    assert not scope.cancel_called
+    mock_clock.jump(1)
+    assert scope.cancel_called
+    with scope:
+        await trio_core.lowlevel.checkpoint()
+        raise AssertionError("the scope was entered cancelled")  # pragma: no cover
+    assert scope.cancelled_caught
+
+
 async def test_cancel_called_reports_a_passed_deadline_without_a_checkpoint(
     mock_clock: MockClock,
 ) -> None:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import logging
 import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -298,3 +302,37 @@ async def test_io_wait_hooks_see_the_timeout_the_loop_uses() -> None:
     timeouts = [arg for hook, arg in recorder.calls if hook == "before_io_wait"]
     assert timeouts
     assert all(0 <= t <= 0.002 for t in timeouts)
+
+
+def test_a_broken_instrument_is_reported_on_stderr_in_trios_words(tmp_path: Path) -> None:
+    # Without any logging set up, as a plain program runs: the message (Trio's
+    # wording) and the traceback reach stderr, and the run goes on.
+    program = tmp_path / "broken_instrument.py"
+    program.write_text(
+        textwrap.dedent(
+            """
+            import trio_core
+            from trio_core.abc import Instrument
+
+            class Broken(Instrument):
+                def before_task_step(self, task):
+                    raise RuntimeError("the instrument is broken")
+
+            async def main():
+                await trio_core.sleep(0)
+                return "finished"
+
+            print(trio_core.run(main, instruments=[Broken()]))
+            """
+        )
+    )
+    result = subprocess.run(
+        [sys.executable, str(program)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "finished"
+    assert "Exception raised when calling 'before_task_step' on instrument" in result.stderr
+    assert "Instrument has been disabled." in result.stderr
+    assert "Traceback (most recent call last)" in result.stderr
+    assert "RuntimeError: the instrument is broken" in result.stderr
+    assert result.stderr.count("Instrument has been disabled") == 1

@@ -646,3 +646,27 @@ async def test_get_batch_interrupted_after_waking(monkeypatch: pytest.MonkeyPatc
     # The reader took its batch; the interrupt went to the main task.
     assert got == [["a"]]
     assert queue.qsize() == 0
+
+
+# ------------------------------------------------- handlers installed during a run (issue 13)
+
+
+@pytest.mark.skipif(
+    threading.current_thread() is not threading.main_thread(), reason="needs the main thread"
+)
+def test_a_sigint_handler_installed_during_the_run_stays_installed() -> None:
+    def mine(signum: int, frame: object) -> None:
+        pass  # pragma: no cover
+
+    async def main() -> None:
+        signal.signal(signal.SIGINT, mine)
+
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    try:
+        trio_core.run(main)
+        assert signal.getsignal(signal.SIGINT) is mine
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    # ... and the run's own handler is still taken out when nobody replaced it.
+    trio_core.run(trio_core.lowlevel.checkpoint)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

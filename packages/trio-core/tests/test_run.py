@@ -460,8 +460,10 @@ async def test_blocking_apis_raise_cancelled_in_a_cancelled_scope() -> None:
 
 
 async def test_checkpoint_if_cancelled_does_not_yield_unless_cancelled() -> None:
-    with assert_no_checkpoints():
-        await lowlevel.checkpoint_if_cancelled()
+    # A cancel point, but no schedule point.
+    with pytest.raises(AssertionError, match=r"0 schedule point\(s\).* and 1 cancel point"):
+        with assert_no_checkpoints():
+            await lowlevel.checkpoint_if_cancelled()
     with trio_core.CancelScope() as scope:
         scope.cancel()
         await lowlevel.checkpoint_if_cancelled()
@@ -471,8 +473,10 @@ async def test_checkpoint_if_cancelled_does_not_yield_unless_cancelled() -> None
 async def test_cancel_shielded_checkpoint_yields_but_never_raises() -> None:
     with trio_core.CancelScope() as scope:
         scope.cancel()
-        with assert_checkpoints():
-            await lowlevel.cancel_shielded_checkpoint()
+        # A schedule point, but no cancel point.
+        with pytest.raises(AssertionError, match=r"1 schedule point\(s\).* and 0 cancel point"):
+            with assert_checkpoints():
+                await lowlevel.cancel_shielded_checkpoint()
     assert not scope.cancelled_caught
 
 

@@ -11,6 +11,7 @@ import pytest
 
 import trio_core
 from trio_core import lowlevel, testing
+from trio_core.testing import wait_all_tasks_blocked
 
 # ---------------------------------------------------------------- exports
 
@@ -243,6 +244,7 @@ async def test_assert_checkpoints_accepts_real_checkpoints() -> None:
     with testing.assert_checkpoints():
         await lowlevel.checkpoint()
     with testing.assert_checkpoints():
+        await lowlevel.checkpoint_if_cancelled()
         await lowlevel.cancel_shielded_checkpoint()
     event = trio_core.Event()
     event.set()
@@ -269,10 +271,41 @@ async def test_assert_checkpoints_lets_an_exception_through() -> None:
 async def test_assert_no_checkpoints() -> None:
     with testing.assert_no_checkpoints():
         trio_core.Event().set()
-        await lowlevel.checkpoint_if_cancelled()
     with pytest.raises(AssertionError, match="checkpoint"):
         with testing.assert_no_checkpoints():
             await lowlevel.checkpoint()
+
+
+async def test_partial_checkpoints_fail_both_assertions_as_in_trio() -> None:
+    # Issue 13: a cancel point alone (checkpoint_if_cancelled, not cancelled)
+    # or a schedule point alone (cancel_shielded_checkpoint) is not a
+    # checkpoint, and not "no checkpoint" either.
+    for partial in (lowlevel.checkpoint_if_cancelled, lowlevel.cancel_shielded_checkpoint):
+        with pytest.raises(AssertionError, match="did not execute a full checkpoint"):
+            with testing.assert_checkpoints():
+                await partial()
+        with pytest.raises(AssertionError, match="executed part of a checkpoint"):
+            with testing.assert_no_checkpoints():
+                await partial()
+    with testing.assert_checkpoints():
+        await lowlevel.checkpoint_if_cancelled()
+        await lowlevel.cancel_shielded_checkpoint()
+    with testing.assert_checkpoints():
+        await lowlevel.cancel_shielded_checkpoint()
+        await lowlevel.checkpoint_if_cancelled()
+
+
+async def test_a_wait_in_wait_task_rescheduled_is_a_full_checkpoint() -> None:
+    task = lowlevel.current_task()
+
+    async def waker() -> None:
+        await wait_all_tasks_blocked()
+        lowlevel.reschedule(task)
+
+    async with trio_core.open_nursery() as nursery:
+        nursery.start_soon(waker)
+        with testing.assert_checkpoints():
+            await lowlevel.wait_task_rescheduled(lambda _: lowlevel.Abort.SUCCEEDED)
 
 
 async def test_checkpoints_of_other_tasks_do_not_count() -> None:

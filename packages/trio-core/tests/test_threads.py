@@ -12,6 +12,7 @@ import functools
 import itertools
 import logging
 import os
+import signal
 import threading
 import time
 import warnings
@@ -844,3 +845,71 @@ def test_the_cache_works_in_a_forked_child() -> None:
         os._exit(0 if ok.wait(WAIT) else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+# ---------------------------------------------------- Control-C in from_thread (issue 13)
+
+
+async def test_from_thread_runs_the_function_without_ki_protection() -> None:
+    async def async_protected() -> bool:
+        await trio_core.lowlevel.checkpoint()
+        return trio_core.lowlevel.currently_ki_protected()
+
+    def in_thread() -> tuple[bool, bool]:
+        return (
+            from_thread.run_sync(trio_core.lowlevel.currently_ki_protected),
+            from_thread.run(async_protected),
+        )
+
+    assert await to_thread.run_sync(in_thread) == (False, False)
+
+
+async def test_a_keyboardinterrupt_in_from_thread_is_raised_in_the_calling_thread() -> None:
+    def raise_ki() -> None:
+        raise KeyboardInterrupt
+
+    async def async_raise_ki() -> None:
+        await trio_core.lowlevel.checkpoint()
+        raise KeyboardInterrupt
+
+    def in_thread() -> list[str]:
+        caught = []
+        for call in (
+            lambda: from_thread.run_sync(raise_ki),
+            lambda: from_thread.run(async_raise_ki),
+        ):
+            try:
+                call()
+            except KeyboardInterrupt:
+                caught.append("caught")
+        return caught
+
+    assert await to_thread.run_sync(in_thread) == ["caught", "caught"]
+    await trio_core.lowlevel.checkpoint()  # and the run itself is not interrupted
+
+
+@pytest.mark.skipif(
+    threading.current_thread() is not threading.main_thread(), reason="needs the main thread"
+)
+@pytest.mark.parametrize("kind", ["run_sync", "run"])
+async def test_control_c_inside_from_thread_goes_to_the_calling_thread(kind: str) -> None:
+    # The run's SIGINT handler sees unprotected code and raises right there.
+    def interrupt_me() -> str:
+        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range(1000):  # the handler runs between two of these bytecodes
+            pass
+        return "not interrupted"
+
+    async def async_interrupt_me() -> str:
+        return interrupt_me()
+
+    def in_thread() -> str:
+        try:
+            if kind == "run_sync":
+                return from_thread.run_sync(interrupt_me)
+            return from_thread.run(async_interrupt_me)
+        except KeyboardInterrupt:
+            return "KeyboardInterrupt in the thread"
+
+    assert await to_thread.run_sync(in_thread) == "KeyboardInterrupt in the thread"
+    await trio_core.lowlevel.checkpoint()  # no KeyboardInterrupt left pending for the main task

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn, final
 from ._exceptions import Cancelled, TooSlowError
 from ._ki import enable_ki_protection
 from ._run_context import _task
-from ._traps import Abort, RaiseCancelT, checkpoint, wait_task_rescheduled
+from ._traps import GLOBAL_RUN_CONTEXT, Abort, RaiseCancelT, checkpoint, wait_task_rescheduled
 
 if TYPE_CHECKING:
     from ._run import Runner
@@ -448,14 +448,21 @@ class CancelScope:
 
     @property
     def cancel_called(self) -> bool:
-        """Whether :meth:`cancel` was called or the deadline has passed."""
-        if (
-            not self._cancel_called
-            and self._deadline != _inf
-            and self._runner is not None
-            and self._runner.clock.current_time() >= self._deadline
-        ):
-            self.cancel()
+        """Whether :meth:`cancel` was called, or the deadline passed while the
+        scope was active (or before it was entered).
+
+        A scope that was left before its deadline never becomes cancelled by
+        it, however far the clock moves afterwards (as in Trio).
+        """
+        if not self._cancel_called and self._deadline != _inf:
+            if self._cancel_status is not None:
+                runner = self._runner
+            elif not self._has_been_entered:
+                runner = getattr(GLOBAL_RUN_CONTEXT, "runner", None)
+            else:
+                runner = None  # exited: its deadline no longer applies
+            if runner is not None and runner.clock.current_time() >= self._deadline:
+                self.cancel()
         return self._cancel_called
 
 

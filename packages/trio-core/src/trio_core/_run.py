@@ -156,6 +156,7 @@ class Runner:
         self.run_vars: dict[Any, Any] = {}
         self.ki_pending = False
         self.stepping = False
+        self.step_message: object = None
         self.waiting_for_idle: list[tuple[float, int, Task]] = []
         self._idle_seq = itertools.count()
         self.clock_autojump_threshold: float = getattr(clock, "_autojump_threshold", _inf)
@@ -193,10 +194,12 @@ class Runner:
                 getattr(instrument, hook)(*args)
             except BaseException:
                 self.remove_instrument(instrument)
+                # Trio's words, so that whoever knows them finds them.
                 _logger.exception(
-                    "instrument %r raised in %s; it has been removed from the run",
-                    instrument,
+                    "Exception raised when calling %r on instrument %r. "
+                    "Instrument has been disabled.",
                     hook,
+                    instrument,
                 )
 
     # -- scheduling
@@ -513,9 +516,11 @@ class Runner:
                     msg = task.context.run(send_fn, value)  # type: ignore[arg-type]
                 except StopIteration as stop:
                     self.stepping = False
+                    msg = None
                     self.task_exited(task, None, stop.value)
                 except BaseException as exc:
                     self.stepping = False
+                    msg = None
                     tb = exc.__traceback__
                     self.task_exited(task, exc.with_traceback(tb.tb_next if tb else None))
                     del exc, tb
@@ -550,6 +555,9 @@ class Runner:
                         )
                         runq_holder.runq.append(task)
                 if "after_task_step" in instruments:
+                    # What the task yielded (None if it exited): the checkpoint
+                    # assertions of trio_core.testing tell the kinds apart.
+                    self.step_message = msg
                     self.call_instruments("after_task_step", task)
             del batch
 
@@ -628,6 +636,7 @@ def run(
         )
     runner = Runner(clock, tuple(instruments), strict_exception_groups)
     GLOBAL_RUN_CONTEXT.runner = runner
+    ki_handler = runner.ki_handler
     installed_ki = False
     try:
         runner.entry_queue.wakeup.wakeup_on_signals()
@@ -635,7 +644,7 @@ def run(
             threading.current_thread() is threading.main_thread()
             and signal.getsignal(signal.SIGINT) is signal.default_int_handler
         ):
-            signal.signal(signal.SIGINT, runner.ki_handler)
+            signal.signal(signal.SIGINT, ki_handler)
             installed_ki = True
         runner.install_asyncgen_hooks()
         runner.clock.start_clock()
@@ -650,7 +659,9 @@ def run(
     except BaseException as exc:
         raise TrioInternalError("the run loop crashed; this is a bug in trio-core") from exc
     finally:
-        if installed_ki:
+        # Put back the handler we replaced, unless the program has installed
+        # its own since: that one stays (as in Trio).
+        if installed_ki and signal.getsignal(signal.SIGINT) is ki_handler:
             signal.signal(signal.SIGINT, signal.default_int_handler)
         runner.restore_asyncgen_hooks()
         runner.close()

@@ -23,21 +23,19 @@ __all__ = ["_runner", "_task"]
 
 def _runner() -> Runner:
     try:
-        runner: Runner = GLOBAL_RUN_CONTEXT.runner
+        return GLOBAL_RUN_CONTEXT.runner  # type: ignore[no-any-return]  # (typed loosely there)
     except AttributeError:
         raise RuntimeError(
             "must be called from async context, inside trio_core.run() (no run is active "
             "in this thread)"
         ) from None
-    return runner
 
 
 def _task() -> Task:
     try:
-        task: Task = GLOBAL_RUN_CONTEXT.task
+        return GLOBAL_RUN_CONTEXT.task  # type: ignore[no-any-return]  # (typed loosely there)
     except AttributeError:
         raise RuntimeError(
             "must be called from async context, inside trio_core.run() (no run is active "
             "in this thread)"
         ) from None
-    return task

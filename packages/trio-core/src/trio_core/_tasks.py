@@ -76,6 +76,7 @@ class Task(metaclass=_NoPublicConstructor):
         "_next_send",
         "_system",
         "_deadline_seq",
+        "_cancel_points",
         "__weakref__",
     )
 
@@ -106,6 +107,9 @@ class Task(metaclass=_NoPublicConstructor):
         self._next_send: Any = None
         self._system = system
         self._deadline_seq = 0
+        # checkpoint_if_cancelled() calls that did not raise: cancellation
+        # points that did not yield (testing.assert_checkpoints reads it).
+        self._cancel_points = 0
 
     def __repr__(self) -> str:
         return f"<Task {self.name!r} at {id(self):#x}>"

@@ -51,8 +51,11 @@ class Instrument(abc.ABC):  # noqa: B024 - every hook is optional
     """Hooks into the run loop, for tracing, profiling and tests.
 
     Override just the methods you need; the run only calls the hooks an
-    instrument defines.  An instrument whose hook raises is removed from the
-    run and the error is logged (to the ``trio_core`` logger); the run goes on.
+    instrument defines.  An instrument whose hook raises is disabled (removed
+    from the run) and the error is logged with its traceback to the
+    ``trio_core`` logger, in Trio's words ("... Instrument has been
+    disabled."), which reaches stderr when logging is not configured; the
+    run goes on.
     Hooks are called synchronously by the run loop: none is a checkpoint, and
     they must not block.
     """

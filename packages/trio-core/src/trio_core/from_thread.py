@@ -27,6 +27,7 @@ from ._api import current_trio_token, spawn_system_task
 from ._cancel import CancelScope
 from ._entry_queue import TrioToken
 from ._exceptions import Cancelled
+from ._ki import disable_ki_protection
 from .to_thread import _current_host, _Host, _unwrap_across_threads
 
 __all__ = ["run", "run_sync", "check_cancelled"]
@@ -83,8 +84,11 @@ def run(
     that task is cancelled (so a cancellation does not leave the waiting task
     stuck behind a call that never ends) -- except in a thread started with
     ``abandon_on_cancel=True``: the task may have abandoned it, so the call
-    runs to its end, as in Trio.  Not a checkpoint: it is for threads outside the run, which
-    it blocks (the checkpoints are those of ``async_fn``, in the run).
+    runs to its end, as in Trio.  ``async_fn`` runs without
+    KeyboardInterrupt protection, as user code does: a KeyboardInterrupt
+    raised in it (by Control-C, say) is raised in the calling thread.  Not a
+    checkpoint: it is for threads outside the run, which it blocks (the
+    checkpoints are those of ``async_fn``, in the run).
 
     Args:
         async_fn: an async function.
@@ -111,6 +115,9 @@ def run(
     context = contextvars.copy_context()
     done: queue.SimpleQueue[Outcome[RetT]] = queue.SimpleQueue()
 
+    # Unprotected, as in Trio: Control-C can interrupt async_fn like any user
+    # code, and the KeyboardInterrupt goes back to the calling thread.
+    @disable_ki_protection
     async def call() -> RetT:
         awaitable = async_fn(*args)
         if not inspect.isawaitable(awaitable):
@@ -156,7 +163,10 @@ def run_sync(
     ``fn`` runs in the run loop's thread (so it may use the run's objects
     safely, like setting an Event), and this thread blocks until it is done.
     It must not block.  It runs in a copy of this thread's context variables
-    (from any thread).  Not a checkpoint: it is for threads outside the run, which it blocks.
+    (from any thread).  ``fn`` runs without KeyboardInterrupt protection, as
+    user code does: a KeyboardInterrupt raised in it (by Control-C, say) is
+    raised in the calling thread.  Not a checkpoint: it is for threads
+    outside the run, which it blocks.
 
     Args:
         fn: a regular function.
@@ -185,6 +195,10 @@ def run_sync(
     context = contextvars.copy_context()
     done: queue.SimpleQueue[Outcome[RetT]] = queue.SimpleQueue()
 
+    # Unprotected, as in Trio (the callback that calls it is protected):
+    # Control-C can interrupt fn, and the KeyboardInterrupt goes back to the
+    # calling thread.
+    @disable_ki_protection
     def call() -> RetT:
         result = fn(*args)
         if inspect.iscoroutine(result):

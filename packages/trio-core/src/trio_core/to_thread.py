@@ -15,9 +15,9 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar, TypeVarTuple, Unpack, final
 
-from outcome import Error, Outcome, Value
+from outcome import Error, Outcome
 
-from ._api import checkpoint_if_cancelled, current_task, current_trio_token, reschedule
+from ._api import checkpoint_if_cancelled, current_task, current_trio_token
 from ._cancel import CancelScope
 from ._entry_queue import TrioToken
 from ._exceptions import RunFinishedError
@@ -188,7 +188,10 @@ async def run_sync(
         tracker.finished()
         limiter.release_on_behalf_of(borrower)
         if not host.abandoned:
-            reschedule(task, Value(outcome))
+            # The task is parked in wait_task_rescheduled() below (an abandoned
+            # one is not woken): hand it the thread's outcome as the value to
+            # return, without wrapping it in one more Value per call.
+            task._runner._reschedule_value(task, outcome)
 
     def deliver(outcome: Outcome[RetT]) -> None:
         # In the worker thread.
