@@ -171,8 +171,11 @@ async def run_process(
     stdout_chunks: list[bytes] = []
     stderr_chunks: list[bytes] = []
 
+    # Started outside the nursery, so that its errors (a missing program...)
+    # are raised as themselves, not wrapped in an exception group.
+    # (Entering the nursery does not yield: nothing can cancel us in between.)
+    process = await open_process(command, **options)
     async with trio_core.open_nursery() as nursery:
-        process = await open_process(command, **options)
         try:
             if feed is not None:
                 assert process.stdin is not None
