@@ -16,15 +16,22 @@ import trio.socket
 import trio_socket
 
 DISTRIBUTION_MODULES = {
-    "trio": ["trio_core", "trio_streams", "trio_signals"],
+    "trio": ["trio_core", "trio_streams", "trio_signals", "trio_subprocess"],
     "trio.abc": ["trio_core.abc", "trio_streams.abc"],
     "trio.testing": ["trio_core.testing", "trio_streams.testing"],
-    "trio.lowlevel": ["trio_core.lowlevel"],
+    "trio.lowlevel": ["trio_core.lowlevel", "trio_streams.lowlevel", "trio_subprocess.lowlevel"],
     "trio.socket": ["trio_socket"],
     "trio.to_thread": ["trio_core.to_thread"],
     "trio.from_thread": ["trio_core.from_thread"],
 }
-LIBRARY_PACKAGES = {"trio", "trio_core", "trio_socket", "trio_streams", "trio_signals"}
+LIBRARY_PACKAGES = {
+    "trio",
+    "trio_core",
+    "trio_socket",
+    "trio_streams",
+    "trio_signals",
+    "trio_subprocess",
+}
 
 
 @pytest.mark.parametrize("facade", sorted(DISTRIBUTION_MODULES))
@@ -90,6 +97,9 @@ DOCUMENTED_MODULES = [
     "trio_streams.abc",
     "trio_streams.testing",
     "trio_signals",
+    "trio_streams.lowlevel",
+    "trio_subprocess",
+    "trio_subprocess.lowlevel",
 ]
 
 # Genuine exceptions: (qualified name, check) -> why.  check is one of

@@ -4,7 +4,7 @@ Run by ``nox -s layers`` after ``lint-imports`` has passed on the real code.
 For each kind of forbidden import (a private module of another
 distribution, a trio-core module other than ``trio_core`` and
 ``trio_core.lowlevel``, an arrow the graph does not have), it copies the
-five source trees to a temporary directory, adds that one import, and
+six source trees to a temporary directory, adds that one import, and
 checks that ``lint-imports`` now fails and names the broken contract.
 Exits non-zero if any of them is let through.
 """
@@ -25,6 +25,7 @@ SOURCES = {
     "trio_socket": ROOT / "packages" / "trio-socket" / "src" / "trio_socket",
     "trio_streams": ROOT / "packages" / "trio-streams" / "src" / "trio_streams",
     "trio_signals": ROOT / "packages" / "trio-signals" / "src" / "trio_signals",
+    "trio_subprocess": ROOT / "packages" / "trio-subprocess" / "src" / "trio_subprocess",
 }
 #: (module that gets the import, the import, the contract that must break)
 BREAKAGES = [
@@ -33,6 +34,9 @@ BREAKAGES = [
     ("trio_socket", "import trio_core.testing", "only its top level and trio_core.lowlevel"),
     ("trio_signals", "import trio_streams", "no arrow between trio_signals and trio_streams"),
     ("trio_core", "import trio_socket", "meta -> streams -> socket -> core"),
+    ("trio_subprocess", "import trio_socket", "imports only trio_streams and trio_core"),
+    ("trio_subprocess", "from trio_streams import _fdstream", "a private _module"),
+    ("trio_streams", "import trio_subprocess", "subprocess sits on streams and core"),
 ]
 
 
