@@ -104,7 +104,8 @@ async def run_process(
     Args:
         command: a sequence (``["ls", "-l"]``), or one string if ``shell=True``.
         stdin: bytes to feed to the child's standard input, which is then
-            closed (the default, ``b""``, is an empty input); or ``None`` to
+            closed (the default, ``b""``, is an empty input: the child's stdin
+            is then ``/dev/null``); or ``None`` to
             inherit ours, ``subprocess.DEVNULL``, a file descriptor or file
             object; or ``subprocess.PIPE`` with ``nursery.start`` to write to
             :attr:`Process.stdin` yourself.
@@ -159,7 +160,11 @@ async def run_process(
         deliver_cancel = _default_deliver_cancel
 
     feed: bytes | bytearray | memoryview | None = None
-    if isinstance(stdin, (bytes, bytearray, memoryview)):
+    if isinstance(stdin, (bytes, bytearray, memoryview)) and len(stdin) == 0:
+        # An empty input: /dev/null ends it as a closed pipe would, without a
+        # pipe and a feeding task per child (a third of the cost of `true`).
+        options["stdin"] = subprocess.DEVNULL
+    elif isinstance(stdin, (bytes, bytearray, memoryview)):
         feed = stdin
         options["stdin"] = subprocess.PIPE
     else:
