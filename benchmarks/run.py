@@ -102,7 +102,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=[],
         metavar="NAME",
         help="run only this workload or script (core, channels, sockets, streams, "
-        "signal_latency, processes, or a workload name such as pingpong); repeatable, or comma-separated",
+        "signal_latency, processes, or a workload name such as pingpong); repeatable, "
+        "or comma-separated",
     )
     parser.add_argument("--repeat", type=int, default=3, help="repetitions (best kept); 3")
     parser.add_argument(

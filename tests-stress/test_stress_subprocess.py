@@ -70,7 +70,7 @@ async def test_many_processes_at_once_cancelled_are_all_reaped() -> None:
     with trio.move_on_after(1):
         async with trio.open_nursery() as nursery:
             for _ in range(AT_ONCE):
-                nursery.start_soon(lambda: trio.run_process(["sleep", "100"]))
+                nursery.start_soon(trio.run_process, ["sleep", "100"])
     assert _children() == []
 
 

@@ -25,7 +25,6 @@ import trio_subprocess as _trio_subprocess
 from trio_core import *  # noqa: F403
 from trio_signals import *  # noqa: F403
 from trio_streams import *  # noqa: F403
-from trio_subprocess import *  # noqa: F403
 
 # The seed names the stream ABCs at the top level (``trio.AsyncResource``,
 # ``trio.SendStream``, ...); modern Trio keeps them in ``trio.abc``.  Both work
@@ -38,6 +37,7 @@ from trio_streams.abc import (
     SendStream,
     Stream,
 )
+from trio_subprocess import *  # noqa: F403
 
 from . import abc as abc
 from . import from_thread as from_thread

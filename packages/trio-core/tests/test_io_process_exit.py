@@ -1,4 +1,4 @@
-"""lowlevel.wait_process_exit: kqueue's process filter, the hook trio-subprocess waits with on macOS.
+"""lowlevel.wait_process_exit: kqueue's process filter, trio-subprocess's hook on macOS.
 
 Where the I/O manager is not kqueue (Linux, the poll fallback) the hook
 refuses with a RuntimeError that names the alternatives; the kqueue tests
@@ -31,7 +31,7 @@ def _child_blocked_on_stdin() -> subprocess.Popen[bytes]:
 
 def test_outside_a_run_is_a_runtimeerror() -> None:
     coro = lowlevel.wait_process_exit(os.getpid())
-    with pytest.raises(RuntimeError, match="inside trio_core.run"):
+    with pytest.raises(RuntimeError, match=r"inside trio_core\.run"):
         coro.send(None)
     coro.close()
 

@@ -167,7 +167,7 @@ def test_bad_descriptors_are_refused_clearly() -> None:
         FdStream(True)
     with pytest.raises(ValueError, match="open file descriptor"):
         FdStream(-1)
-    with tempfile.TemporaryFile() as f, pytest.raises(ValueError, match="regular file.*thread"):
+    with tempfile.TemporaryFile() as f, pytest.raises(ValueError, match=r"regular file.*thread"):
         FdStream(f.fileno())
     r, w = os.pipe()
     os.close(r)

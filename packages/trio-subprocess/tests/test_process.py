@@ -152,7 +152,7 @@ async def test_lines_of_a_big_output_arrive_whole() -> None:
 async def test_lines_errors() -> None:
     process = await open_process(["sh", "-c", "printf 'abcdefgh\\n'"], stdout=subprocess.PIPE)
     async with process:
-        with pytest.raises(ValueError, match="stderr is not a pipe.*stderr=subprocess.PIPE"):
+        with pytest.raises(ValueError, match=r"stderr is not a pipe.*stderr=subprocess\.PIPE"):
             process.lines("stderr")
         with pytest.raises(ValueError, match="'stdout' or 'stderr'"):
             process.lines("stdin")  # type: ignore[arg-type]

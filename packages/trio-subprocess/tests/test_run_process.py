@@ -247,7 +247,7 @@ async def test_a_child_ignoring_sigterm_is_killed_after_the_grace(
 ) -> None:
     mock_clock.autojump_threshold = 0.05
     script = "trap '' TERM; echo ready; while :; do sleep 0.1; done"
-    with pytest.warns(RuntimeWarning, match="did not exit within 5.0 seconds"):  # noqa: PT031
+    with pytest.warns(RuntimeWarning, match="did not exit within 5.0 seconds"):
         with trio_core.move_on_after(1) as scope:
             async with trio_core.open_nursery() as nursery:
                 process = await nursery.start(
@@ -278,7 +278,7 @@ async def test_custom_deliver_cancel_and_one_that_raises() -> None:
     async def broken(process: Process) -> None:
         raise LookupError("deliver_cancel failed")
 
-    with pytest.raises(BaseExceptionGroup) as info:  # noqa: PT012
+    with pytest.raises(BaseExceptionGroup) as info:
         with trio_core.fail_after(10), trio_core.move_on_after(0.2):
             await run_process(["sleep", "100"], deliver_cancel=broken)
     assert info.group_contains(LookupError, match="deliver_cancel failed")

@@ -40,7 +40,11 @@ class KqueueIOManager(ReadinessIOManager):
         try:
             self._kqueue.control([event], 0)
         except OSError as exc:
-            if flags & select.KQ_EV_DELETE and exc.errno in (errno.ENOENT, errno.EBADF, errno.ESRCH):
+            if flags & select.KQ_EV_DELETE and exc.errno in (
+                errno.ENOENT,
+                errno.EBADF,
+                errno.ESRCH,
+            ):
                 return
             raise
 

@@ -17,6 +17,7 @@ from ._connect import open_tcp_stream as open_tcp_stream
 from ._connect import open_unix_socket as open_unix_socket
 from ._exceptions import BrokenStreamError as BrokenStreamError
 from ._exceptions import NeedHandshakeError as NeedHandshakeError
+
 # Not in __all__: `import trio` shows it as trio.lowlevel.FdStream.
 from ._fdstream import FdStream as FdStream
 from ._serve import open_tcp_listeners as open_tcp_listeners

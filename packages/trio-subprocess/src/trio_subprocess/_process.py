@@ -82,6 +82,7 @@ _POPEN_OPTIONS: Final = frozenset(
 # others where they are not the default.
 _FORCE_STRATEGY: str | None = None
 _HAS_PIDFD: Final = sys.platform == "linux" and hasattr(os, "pidfd_open")
+_HAS_PROC: Final = os.path.isdir("/proc")
 
 
 def _check_command(command: object, shell: bool) -> None:
@@ -391,7 +392,7 @@ class Process(AsyncResource):
         if group is None:
             await cancel_shielded_checkpoint()
             return
-        if not os.path.isdir("/proc") or not _HAS_PIDFD:
+        if not _HAS_PROC or not _HAS_PIDFD:
             delay = 0.001
             while True:
                 try:
@@ -443,9 +444,9 @@ class Process(AsyncResource):
                 was not given), or, while iterating, if a line is longer than
                 ``max_line_length``.
         """
-        source = self.stdout if stream == "stdout" else self.stderr if stream == "stderr" else 0
-        if source == 0:
+        if stream not in ("stdout", "stderr"):
             raise ValueError(f"stream must be 'stdout' or 'stderr', got {stream!r}")
+        source = self.stdout if stream == "stdout" else self.stderr
         if source is None:
             raise ValueError(
                 f"this Process's {stream} is not a pipe; start it with "
@@ -498,7 +499,7 @@ def _group_of(pid: int) -> int | None:
 
 
 def _live_group_members(group: int) -> list[int]:
-    if not os.path.isdir("/proc"):
+    if not _HAS_PROC:
         raise NotImplementedError("listing a process group needs /proc (Linux)")
     return [int(n) for n in os.listdir("/proc") if n.isdigit() and _group_of(int(n)) == group]
 
@@ -586,7 +587,9 @@ async def open_process(
                 streams[name] = stream
                 redirects[name] = child_end
         try:
-            popen = subprocess.Popen(command, **redirects, **options)  # type: ignore[call-overload]
+            # Blocking, briefly: fork/exec, then Popen reads the child's exec
+            # status (so that a missing program raises here, in the parent).
+            popen = subprocess.Popen(command, **redirects, **options)  # type: ignore[call-overload]  # noqa: ASYNC220
         except OSError as exc:
             _add_context_to_spawn_error(exc, command, options)
             raise
@@ -604,4 +607,3 @@ async def open_process(
         streams["stderr"],
         popen.pid if new_process_group or options.get("process_group") == 0 else None,
     )
-

@@ -239,4 +239,3 @@ async def _cancel_and_wait(
         for stream in (process.stdin, process.stdout, process.stderr):
             if stream is not None:
                 stream.forceful_close()
-
