@@ -14,12 +14,9 @@ from __future__ import annotations
 import errno
 import select
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._io_common import MAX_TIMEOUT, FdWaiters, ReadinessIOManager, Reschedule
-
-if TYPE_CHECKING:
-    from ._run import Task
 
 assert sys.platform != "linux" and sys.platform != "win32", "kqueue is for macOS and the BSDs"
 
@@ -33,7 +30,8 @@ class KqueueIOManager(ReadinessIOManager):
     def __init__(self, reschedule: Reschedule) -> None:
         super().__init__(reschedule)
         self._kqueue = select.kqueue()
-        self._process_waiters: dict[int, Task] = {}
+        # pid -> the (run loop's) task waiting for it to exit
+        self._process_waiters: dict[int, Any] = {}
 
     def _control(self, fd: int, kfilter: int, flags: int) -> None:
         event = select.kevent(fd, kfilter, flags)
