@@ -11,7 +11,7 @@ import pytest
 
 import trio_core
 from trio_core.testing import assert_checkpoints, wait_all_tasks_blocked
-from trio_streams import FdStream
+from trio_streams import BufferedRecvStream, FdStream, MessageTooLongError
 from trio_streams.abc import RecvStream, SendStream, Stream
 from trio_subprocess import Process, _process
 from trio_subprocess.lowlevel import open_process
@@ -25,7 +25,9 @@ async def test_pipes_are_fdstreams_and_stdio_staples_them(strategy: str) -> None
     )
     async with process:
         assert isinstance(process.stdin, SendStream) and isinstance(process.stdin, FdStream)
-        assert isinstance(process.stdout, RecvStream) and isinstance(process.stderr, RecvStream)
+        assert isinstance(process.stdout, BufferedRecvStream)
+        assert isinstance(process.stdout.transport_stream, FdStream)
+        assert isinstance(process.stderr, RecvStream)
         assert isinstance(process.stdio, Stream)
         assert process.returncode is None
         assert f"pid {process.pid}, running" in repr(process)
@@ -131,11 +133,29 @@ async def test_lines(strategy: str) -> None:
         ["sh", "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     async with process:
-        assert [line async for line in process.lines()] == [b"one", b"two", b"", b"last"]
-        assert [line async for line in process.lines("stderr", keepends=True)] == [
+        assert [line async for line in process.lines()] == [b"one", b"two\r", b"", b"last"]
+        assert [line async for line in process.lines("stderr", keep_delimiter=True)] == [
             b"e1\n",
             b"e2\n",
         ]
+
+
+async def test_breaking_out_of_lines_loses_nothing() -> None:
+    process = await open_process(["printf", "a\\nb\\nc\\n"], stdout=subprocess.PIPE)
+    async with process:
+        async for line in process.lines():
+            assert line == b"a"
+            break
+        assert process.stdout is not None
+        rest = b""
+        while chunk := await process.stdout.recv(100):
+            rest += chunk
+        assert rest == b"b\nc\n"
+        # And the one-call form on the stream itself.
+    process = await open_process(["printf", "x\\ny\\n"], stdout=subprocess.PIPE)
+    async with process:
+        assert process.stdout is not None
+        assert [line async for line in process.stdout.lines()] == [b"x", b"y"]
 
 
 async def test_lines_of_a_big_output_arrive_whole() -> None:
@@ -156,9 +176,12 @@ async def test_lines_errors() -> None:
             process.lines("stderr")
         with pytest.raises(ValueError, match="'stdout' or 'stderr'"):
             process.lines("stdin")  # type: ignore[arg-type]
-        with pytest.raises(ValueError, match="longer than max_line_length=4"):
-            async for _ in process.lines(max_line_length=4):
+        with pytest.raises(MessageTooLongError):
+            async for _ in process.lines(max_bytes=4):
                 pass
+        # Nothing was lost: the line is still buffered in process.stdout.
+        assert process.stdout is not None
+        assert await process.stdout.receive_until(b"\n") == b"abcdefgh\n"
 
 
 async def test_pidfd_is_the_linux_strategy_and_is_closed_on_reaping() -> None:

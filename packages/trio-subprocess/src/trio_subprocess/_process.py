@@ -8,7 +8,11 @@ missing ``cwd``) by raising the child's ``FileNotFoundError`` in the parent,
 before it returns.  Only the pipes are ours: for each ``PIPE`` we make an
 ``os.pipe()`` (close-on-exec), hand the child its end and keep the other as
 a :class:`trio_streams.FdStream`, so reading and writing go through the run
-loop instead of Popen's blocking file objects.
+loop instead of Popen's blocking file objects.  The child's stdout and stderr
+are wrapped in a :class:`trio_streams.BufferedRecvStream`, so that
+``process.stdout.lines()`` (or :meth:`Process.lines`) reads them line by
+line, and plain ``recv`` still works on the same object without losing what
+a line iteration had buffered.
 
 **Waiting** never uses ``SIGCHLD`` or ``waitpid(-1)``: other code's children
 are not ours to reap, and a process-wide signal handler is not ours to
@@ -53,10 +57,8 @@ from trio_core.lowlevel import (
     wait_process_exit,
     wait_readable,
 )
-from trio_streams import FdStream
-from trio_streams.abc import AsyncResource, RecvStream, SendStream, Stream
-
-from ._lines import iterate_lines
+from trio_streams import BufferedRecvStream, FdStream
+from trio_streams.abc import AsyncResource, SendStream, Stream
 
 __all__ = ["Process", "open_process", "StrOrBytesPath", "Command", "Redirect"]
 
@@ -83,6 +85,9 @@ _POPEN_OPTIONS: Final = frozenset(
 _FORCE_STRATEGY: str | None = None
 _HAS_PIDFD: Final = sys.platform == "linux" and hasattr(os, "pidfd_open")
 _HAS_PROC: Final = os.path.isdir("/proc")
+# The buffer of the readers over stdout and stderr, and so the longest line
+# that Process.lines() accepts by default.
+_READER_BUFFER: Final = 1 << 20
 
 
 def _check_command(command: object, shell: bool) -> None:
@@ -159,8 +164,9 @@ class Process(AsyncResource):
         pid: the child's process id.
         stdin: a :class:`~trio_streams.abc.SendStream` to the child's standard
             input if it was opened with ``stdin=subprocess.PIPE``, else ``None``.
-        stdout: a :class:`~trio_streams.abc.RecvStream` from its standard
-            output if ``stdout=subprocess.PIPE``, else ``None``.
+        stdout: a :class:`~trio_streams.BufferedRecvStream` over its standard
+            output if ``stdout=subprocess.PIPE``, else ``None``: ``recv`` reads
+            it in chunks, ``lines()`` / ``receive_until()`` by lines or messages.
         stderr: the same for its standard error.
         stdio: :attr:`stdin` and :attr:`stdout` stapled into one two-way
             :class:`~trio_streams.abc.Stream`, if both are pipes, else ``None``.
@@ -187,8 +193,8 @@ class Process(AsyncResource):
     args: Command
     pid: int
     stdin: SendStream | None
-    stdout: RecvStream | None
-    stderr: RecvStream | None
+    stdout: BufferedRecvStream | None
+    stderr: BufferedRecvStream | None
     stdio: Stream | None
     process_group: int | None
 
@@ -196,8 +202,8 @@ class Process(AsyncResource):
         self,
         popen: subprocess.Popen[bytes],
         stdin: FdStream | None,
-        stdout: FdStream | None,
-        stderr: FdStream | None,
+        stdout: BufferedRecvStream | None,
+        stderr: BufferedRecvStream | None,
         process_group: int | None,
     ) -> None:
         self._popen = popen
@@ -421,28 +427,35 @@ class Process(AsyncResource):
         self,
         stream: Literal["stdout", "stderr"] = "stdout",
         *,
-        keepends: bool = False,
-        max_line_length: int = 1 << 20,
+        delimiter: bytes = b"\n",
+        max_bytes: int | None = None,
+        keep_delimiter: bool = False,
     ) -> AsyncIterator[bytes]:
         """``async for line in process.lines():`` the child's output, line by line.
 
-        Lines end at ``b"\\n"``; the last one may lack it.  Iteration ends at
-        the end of the stream (the child closed it, usually by exiting); the
-        iterator does not close the stream.  Each step is a checkpoint.
+        The same as ``process.stdout.lines(..., allow_unterminated=True)``
+        (:meth:`trio_streams.BufferedRecvStream.lines`): a last line without
+        a delimiter, as ``printf`` leaves, is yielded too.  Iteration ends at
+        the end of the stream (the child closed it, usually by exiting); it
+        does not close the stream, and breaking out of it loses nothing (the
+        rest stays buffered in ``process.stdout``).  Not a checkpoint itself;
+        each step is.
 
         Args:
             stream: ``"stdout"`` (the default) or ``"stderr"``; it must be a pipe.
-            keepends: keep each line's ``b"\\n"`` (default: strip it, and a
-                ``b"\\r"`` before it).
-            max_line_length: the longest line accepted, in bytes.
+            delimiter: what ends a line (default ``b"\n"``).
+            max_bytes: the longest line accepted, delimiter included (default
+                and maximum: 1 MiB, the reader's buffer).
+            keep_delimiter: keep each line's delimiter (default: remove it).
 
         Returns:
             An async iterator of :class:`bytes` lines.
 
         Raises:
             ValueError: if the stream is not a pipe (``stdout=subprocess.PIPE``
-                was not given), or, while iterating, if a line is longer than
-                ``max_line_length``.
+                was not given), or for bad ``delimiter`` / ``max_bytes`` values.
+            trio_streams.MessageTooLongError: while iterating, for a line
+                longer than ``max_bytes``.
         """
         if stream not in ("stdout", "stderr"):
             raise ValueError(f"stream must be 'stdout' or 'stderr', got {stream!r}")
@@ -452,8 +465,9 @@ class Process(AsyncResource):
                 f"this Process's {stream} is not a pipe; start it with "
                 f"{stream}=subprocess.PIPE to read its lines"
             )
-        assert isinstance(source, RecvStream)
-        return iterate_lines(source, keepends=keepends, max_line_length=max_line_length)
+        return source.lines(
+            delimiter, max_bytes=max_bytes, keep_delimiter=keep_delimiter, allow_unterminated=True
+        )
 
     # ------------------------------------------------------------ closing
 
@@ -505,6 +519,7 @@ def _live_group_members(group: int) -> list[int]:
 
 
 def _make_pipe(child_reads: bool) -> tuple[FdStream, int]:
+    """Our end as an FdStream, and the child's end as a bare fd."""
     r, w = os.pipe()
     ours, theirs = (w, r) if child_reads else (r, w)
     try:
@@ -600,10 +615,15 @@ async def open_process(
     finally:
         for fd in theirs:
             os.close(fd)
+    stdout_pipe, stderr_pipe = streams["stdout"], streams["stderr"]
     return Process(
         popen,
         streams["stdin"],
-        streams["stdout"],
-        streams["stderr"],
+        BufferedRecvStream(stdout_pipe, max_buffer_size=_READER_BUFFER)
+        if stdout_pipe is not None
+        else None,
+        BufferedRecvStream(stderr_pipe, max_buffer_size=_READER_BUFFER)
+        if stderr_pipe is not None
+        else None,
         popen.pid if new_process_group or options.get("process_group") == 0 else None,
     )
