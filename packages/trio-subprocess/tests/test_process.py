@@ -199,3 +199,84 @@ async def test_an_unreaped_child_is_waited_for_by_the_next_call(strategy: str) -
     os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
     with trio_core.fail_after(10):
         assert await process.wait() == 0
+
+
+# ---------------------------------------------------------------- strategies and groups
+
+
+async def test_the_strategy_without_pidfd_is_kqueue_or_a_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_process, "_HAS_PIDFD", False)
+    backend = trio_core.lowlevel.current_statistics().io_statistics.backend
+    assert _process._strategy() == ("kqueue" if backend == "kqueue" else "thread")
+    process = await open_process(["true"])
+    assert process._pidfd is None
+    assert await process.wait() == 0
+
+
+async def test_a_failing_pidfd_open_falls_back_to_a_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if not _process._HAS_PIDFD:
+        pytest.skip("pidfd is Linux only")
+
+    def refuse(pid: int, flags: int = 0) -> int:
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(os, "pidfd_open", refuse)
+    process = await open_process(["sleep", "100"])
+    assert process._strategy == "thread"
+    process.terminate()
+    with trio_core.fail_after(10):
+        assert await process.wait() == -signal.SIGTERM
+
+
+async def test_a_missing_shell_is_named() -> None:
+    with pytest.raises(FileNotFoundError) as info:
+        await open_process("true", shell=True, executable="/nonexistent/shell")
+    assert "shell was not found" in "".join(info.value.__notes__)
+
+
+@pytest.mark.skipif(not _process._HAS_PROC, reason="lists the group through /proc")
+@pytest.mark.parametrize("pidfd", [True, False], ids=["pidfd", "killpg-polling"])
+async def test_wait_group_waits_for_members_that_outlive_the_leader(
+    pidfd: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not pidfd:
+        monkeypatch.setattr(_process, "_HAS_PIDFD", False)
+    # The leader exits at once; a member that ignores SIGTERM stays behind.
+    script = "(trap '' TERM; exec sleep 100) & echo $!"
+    process = await open_process(
+        ["sh", "-c", script], stdout=subprocess.PIPE, new_process_group=True
+    )
+    async with process:
+        assert process.stdout is not None
+        member = int(await process.stdout.receive_until(b"\n"))
+        assert await process.wait() == 0
+        assert process.group_members() == [member]
+        process.signal_group(signal.SIGTERM)  # ignored by the member
+        done = trio_core.Event()
+
+        async def waiter() -> None:
+            await process.wait_group()
+            done.set()
+
+        async with trio_core.open_nursery() as nursery:
+            nursery.start_soon(waiter)
+            await wait_all_tasks_blocked(0.05)
+            assert not done.is_set()
+            assert process.group_members() == [member]
+            process.signal_group(signal.SIGKILL)
+            with trio_core.fail_after(10):
+                await done.wait()
+        assert process.group_members() == []
+        process.signal_group(signal.SIGKILL)  # nobody left: not an error
+
+
+async def test_wait_group_without_a_group_returns_at_once() -> None:
+    process = await open_process(["true"])
+    with assert_checkpoints():
+        await process.wait_group()
+    assert process.group_members() == []
+    await process.wait()
