@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -329,20 +330,28 @@ class Process(AsyncResource):
         """Send signal ``sig`` to the child (only the child, even in a group).
 
         Does nothing once the child has been reaped (its pid may belong to
-        another process by then).  Not a checkpoint.
+        another process by then).  On Linux the signal goes through the
+        child's pidfd, so it cannot reach another process that reused the pid.
+        Not a checkpoint.
 
         Args:
             sig: a signal number, e.g. ``signal.SIGHUP``.
         """
+        if sys.platform == "linux" and self._pidfd is not None and self._popen.returncode is None:
+            try:
+                signal.pidfd_send_signal(self._pidfd, sig)
+            except ProcessLookupError:
+                pass  # it has exited (not yet reaped): nothing to signal
+            return
         self._popen.send_signal(sig)
 
     def terminate(self) -> None:
         """Ask the child to exit: ``SIGTERM``.  See :meth:`send_signal`.  Not a checkpoint."""
-        self._popen.terminate()
+        self.send_signal(signal.SIGTERM)
 
     def kill(self) -> None:
         """Kill the child at once: ``SIGKILL``.  See :meth:`send_signal`.  Not a checkpoint."""
-        self._popen.kill()
+        self.send_signal(signal.SIGKILL)
 
     def signal_group(self, sig: int) -> None:
         """Send signal ``sig`` to every process of the child's process group.

@@ -17,6 +17,7 @@ group, and the default ``deliver_cancel`` signals the whole group.
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import warnings
 from collections.abc import Awaitable, Callable
@@ -38,7 +39,7 @@ _CAPTURE_CHUNK = 1 << 20
 async def _default_deliver_cancel(process: Process) -> None:
     group = process.process_group is not None
     if group:
-        process.signal_group(15)
+        process.signal_group(signal.SIGTERM)
     else:
         process.terminate()
     await trio_core.sleep(DELIVER_CANCEL_GRACE)
@@ -51,7 +52,7 @@ async def _default_deliver_cancel(process: Process) -> None:
         stacklevel=1,
     )
     if group:
-        process.signal_group(9)
+        process.signal_group(signal.SIGKILL)
     else:
         process.kill()
 
@@ -226,7 +227,7 @@ async def _cancel_and_wait(
                 except BaseException:
                     # Never a silent hang: the child goes, and so does the group.
                     if process.process_group is not None:
-                        process.signal_group(9)
+                        process.signal_group(signal.SIGKILL)
                     process.kill()
                     raise
 
