@@ -246,15 +246,18 @@ async def test_wait_group_waits_for_members_that_outlive_the_leader(
     if not pidfd:
         monkeypatch.setattr(_process, "_HAS_PIDFD", False)
     # The leader exits at once; a member that ignores SIGTERM stays behind.
-    script = "(trap '' TERM; exec sleep 100) & echo $!"
+    # It says "ready" once its trap is set (SIGTERM before that would kill it).
+    script = "(trap '' TERM; echo ready; exec sleep 100) &"
     process = await open_process(
         ["sh", "-c", script], stdout=subprocess.PIPE, new_process_group=True
     )
     async with process:
         assert process.stdout is not None
-        member = int(await process.stdout.receive_until(b"\n"))
+        assert await process.stdout.receive_until(b"\n") == b"ready\n"
         assert await process.wait() == 0
-        assert process.group_members() == [member]
+        members = process.group_members()
+        assert len(members) == 1 and members[0] != process.pid
+        member = members[0]
         process.signal_group(signal.SIGTERM)  # ignored by the member
         done = trio_core.Event()
 

@@ -236,7 +236,5 @@ async def _cancel_and_wait(
         await process.wait()
         await process.wait_group()
         killer_scope.cancel()
-        # The pipes of a child that is gone: stop the feeder and readers too.
-        for stream in (process.stdin, process.stdout, process.stderr):
-            if stream is not None:
-                stream.forceful_close()
+        # Pipes handed out through nursery.start stay open: their owner closes
+        # them (and may still read what the child wrote before it exited).
