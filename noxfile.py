@@ -21,13 +21,21 @@ from pathlib import Path
 import nox
 
 ROOT = Path(__file__).parent
-PACKAGES = ["trio-core", "trio-socket", "trio-streams", "trio-signals", "trio-subprocess"]
+PACKAGES = [
+    "trio-core",
+    "trio-socket",
+    "trio-streams",
+    "trio-signals",
+    "trio-files",
+    "trio-subprocess",
+]
 IMPORT_NAMES = {
     "trio": "trio",
     "trio-core": "trio_core",
     "trio-socket": "trio_socket",
     "trio-streams": "trio_streams",
     "trio-signals": "trio_signals",
+    "trio-files": "trio_files",
     "trio-subprocess": "trio_subprocess",
 }
 TEST_DEPS = ["pytest>=8", "hypothesis>=6", "trustme>=1.1", "coverage[toml]>=7"]
@@ -110,7 +118,7 @@ def tests(session: nox.Session, package: str) -> None:
 def tests_poll(session: nox.Session) -> None:
     """Every package's tests again, forced onto the portable poll() I/O manager."""
     session.install(*TEST_DEPS)
-    _install_local(session, "trio-streams", "trio-signals", "trio-subprocess")
+    _install_local(session, "trio-streams", "trio-signals", "trio-files", "trio-subprocess")
     # One pytest per package: the packages' test directories share module
     # names (test_metadata.py, ...), which one rootdir-relative run cannot import.
     for package in PACKAGES:
@@ -126,7 +134,7 @@ def tests_poll(session: nox.Session) -> None:
 def devmode(session: nox.Session) -> None:
     """Every package's tests under `python -X dev -W error` (asyncio-style debug checks)."""
     session.install(*TEST_DEPS)
-    _install_local(session, "trio-streams", "trio-signals", "trio-subprocess")
+    _install_local(session, "trio-streams", "trio-signals", "trio-files", "trio-subprocess")
     for package in PACKAGES:
         session.run(
             "python",
@@ -169,7 +177,7 @@ def _find_python(version: str) -> str | None:
 @nox.session(python=False)
 @nox.parametrize("py", INTEGRATION_PYTHONS, ids=INTEGRATION_PYTHONS)
 def integration(session: nox.Session, py: str) -> None:
-    """`import trio` with all six distributions, on Python 3.11, 3.12 and 3.13."""
+    """`import trio` with all seven distributions, on Python 3.11, 3.12 and 3.13."""
     interpreter = _find_python(py)
     if interpreter is None:
         session.skip(f"Python {py} is not installed on this machine (looked in pyenv and PATH)")
@@ -209,6 +217,8 @@ def typecheck(session: nox.Session) -> None:
         *(f"packages/{p}/src/{IMPORT_NAMES[p]}" for p in PACKAGES),
         "tools",
     )
+    # trio-files promises that a forgotten `await` is a type error: mypy proves it.
+    session.run("python", "-m", "pytest", "-q", "packages/trio-files/tests/test_typing.py")
 
 
 @nox.session
@@ -231,7 +241,7 @@ def layers(session: nox.Session) -> None:
 
 @nox.session
 def build(session: nox.Session) -> None:
-    """Build a wheel and an sdist of all six distributions; install each wheel alone."""
+    """Build a wheel and an sdist of all seven distributions; install each wheel alone."""
     session.install("build>=1.2")
     wheelhouse = ROOT / "dist" / "wheelhouse"
     if wheelhouse.exists():
@@ -390,7 +400,8 @@ def coverage(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks side by side against Trio 0.35 and asyncio (and uvloop), reported as ratios."""
-    session.install("uvloop>=0.19", "psutil>=5", "trustme>=1.1")
+    # aiofiles: the asyncio peer of trio-files (benchmarks/files.py).
+    session.install("uvloop>=0.19", "psutil>=5", "trustme>=1.1", "aiofiles>=23")
     _install_local(session, *PACKAGES, "trio")
     # Trio 0.35 owns the import name `trio` too, so it lives in a venv of its own.
     peer = ROOT / ".nox" / "bench-peer-trio"

@@ -58,6 +58,7 @@ REFERENCE_MODULES = {
     "trio_core.testing": "trio_core.testing",
     "trio_core.threads": "trio_core.to_thread",
     "trio_signals": "trio_signals",
+    "trio_files": "trio_files",
     "trio_socket": "trio_socket",
     "trio_streams": "trio_streams",
     "trio_streams.abc": "trio_streams.abc",

@@ -16,7 +16,7 @@ import trio.socket
 import trio_socket
 
 DISTRIBUTION_MODULES = {
-    "trio": ["trio_core", "trio_streams", "trio_signals", "trio_subprocess"],
+    "trio": ["trio_core", "trio_streams", "trio_signals", "trio_files", "trio_subprocess"],
     "trio.abc": ["trio_core.abc", "trio_streams.abc"],
     "trio.testing": ["trio_core.testing", "trio_streams.testing"],
     "trio.lowlevel": ["trio_core.lowlevel", "trio_streams.lowlevel", "trio_subprocess.lowlevel"],
@@ -30,6 +30,7 @@ LIBRARY_PACKAGES = {
     "trio_socket",
     "trio_streams",
     "trio_signals",
+    "trio_files",
     "trio_subprocess",
 }
 
@@ -119,6 +120,7 @@ DOCUMENTED_MODULES = [
     "trio_streams.abc",
     "trio_streams.testing",
     "trio_signals",
+    "trio_files",
     "trio_streams.lowlevel",
     "trio_subprocess",
     "trio_subprocess.lowlevel",

@@ -18,6 +18,7 @@ def test_meta_package_pins_every_component() -> None:
         "trio-socket",
         "trio-streams",
         "trio-signals",
+        "trio-files",
         "trio-subprocess",
     }
     for dist, version in trio.component_versions.items():

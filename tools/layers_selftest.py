@@ -4,7 +4,7 @@ Run by ``nox -s layers`` after ``lint-imports`` has passed on the real code.
 For each kind of forbidden import (a private module of another
 distribution, a trio-core module other than ``trio_core`` and
 ``trio_core.lowlevel``, an arrow the graph does not have, an I/O manager
-reaching up into the run loop), it copies the six source trees to a
+reaching up into the run loop), it copies the source trees to a
 temporary directory, adds that one import, and checks that ``lint-imports``
 now fails and names the broken contract.
 Exits non-zero if any of them is let through.
@@ -26,6 +26,7 @@ SOURCES = {
     "trio_socket": ROOT / "packages" / "trio-socket" / "src" / "trio_socket",
     "trio_streams": ROOT / "packages" / "trio-streams" / "src" / "trio_streams",
     "trio_signals": ROOT / "packages" / "trio-signals" / "src" / "trio_signals",
+    "trio_files": ROOT / "packages" / "trio-files" / "src" / "trio_files",
     "trio_subprocess": ROOT / "packages" / "trio-subprocess" / "src" / "trio_subprocess",
 }
 #: (module that gets the import, the import, the contract that must break)
@@ -37,6 +38,11 @@ BREAKAGES = [
     ("trio_core", "import trio_socket", "meta -> streams -> socket -> core"),
     ("trio_core._io_common", "from trio_core._tasks import Task", "below the run loop"),
     ("trio_core._ki", "from trio_core import _run", "below the run loop"),
+    ("trio_files", "from trio_core import _threads", "a private _module"),
+    ("trio_files", "import trio_core.to_thread", "only its top level and trio_core.lowlevel"),
+    ("trio_files", "import trio_streams", "trio_files imports no other sibling"),
+    ("trio_signals", "import trio_files", "no other sibling imports trio_files"),
+    ("trio_core", "import trio_files", "files sits directly on core"),
     ("trio_subprocess", "import trio_socket", "imports only trio_streams and trio_core"),
     ("trio_subprocess", "from trio_streams import _fdstream", "a private _module"),
     ("trio_streams", "import trio_subprocess", "subprocess sits on streams and core"),

@@ -32,7 +32,7 @@ from sphinx.util.nodes import nested_parse_with_titles
 
 logger = logging.getLogger(__name__)
 
-OUR_PACKAGES = ("trio", "trio_core", "trio_socket", "trio_streams", "trio_signals")
+OUR_PACKAGES = ("trio", "trio_core", "trio_socket", "trio_streams", "trio_signals", "trio_files")
 
 
 def _home_package(obj: Any) -> str | None:

@@ -18,11 +18,13 @@ Every name here is the very object its distribution defines, so
 from importlib.metadata import version as _version
 
 import trio_core as _trio_core
+import trio_files as _trio_files
 import trio_signals as _trio_signals
 import trio_socket as _trio_socket
 import trio_streams as _trio_streams
 import trio_subprocess as _trio_subprocess
 from trio_core import *  # noqa: F403
+from trio_files import *  # noqa: F403
 from trio_signals import *  # noqa: F403
 from trio_streams import *  # noqa: F403
 
@@ -40,6 +42,7 @@ from trio_streams.abc import (
 )
 from trio_subprocess import *  # noqa: F403
 
+from . import _core as _core  # only so that pytest-trio can be imported; see there
 from . import abc as abc
 from . import from_thread as from_thread
 from . import lowlevel as lowlevel
@@ -61,6 +64,7 @@ component_versions: dict[str, str] = {
     "trio-socket": _trio_socket.__version__,
     "trio-streams": _trio_streams.__version__,
     "trio-signals": _trio_signals.__version__,
+    "trio-files": _trio_files.__version__,
     "trio-subprocess": _trio_subprocess.__version__,
 }
 
@@ -68,6 +72,7 @@ __all__ = [
     *_trio_core.__all__,
     *_trio_streams.__all__,
     *_trio_signals.__all__,
+    *_trio_files.__all__,
     *_trio_subprocess.__all__,
     "AsyncResource",
     "SendStream",

@@ -56,14 +56,14 @@ async def test_lock_is_fifo_and_hands_off() -> None:
 
 async def test_lock_errors() -> None:
     lock = trio_core.StrictFIFOLock()
-    with pytest.raises(RuntimeError, match="does not hold"):
+    with pytest.raises(RuntimeError, match="you don't own"):
         lock.release()
     await lock.acquire()
-    with pytest.raises(RuntimeError, match="re-entrant"):
+    with pytest.raises(RuntimeError, match="already held Lock"):
         await lock.acquire()
 
     async def other() -> None:
-        with pytest.raises(RuntimeError, match="does not hold"):
+        with pytest.raises(RuntimeError, match="you don't own"):
             lock.release()
 
     async with trio_core.open_nursery() as nursery:
@@ -128,7 +128,7 @@ async def test_semaphore_counts_and_bounds() -> None:
 async def test_capacity_limiter_borrowers_and_total() -> None:
     limiter = trio_core.CapacityLimiter(1)
     await limiter.acquire_on_behalf_of("a")
-    with pytest.raises(RuntimeError, match="already holds"):
+    with pytest.raises(RuntimeError, match="already holding"):
         limiter.acquire_on_behalf_of_nowait("a")
     woken: list[str] = []
 
@@ -145,13 +145,13 @@ async def test_capacity_limiter_borrowers_and_total() -> None:
         limiter.total = 3  # raising the total wakes both, in order
     assert woken == ["b", "c"]
     assert limiter.borrowed_tokens == 3 and limiter.available_tokens == 0
-    with pytest.raises(RuntimeError, match="does not hold"):
+    with pytest.raises(RuntimeError, match="isn't holding"):
         limiter.release_on_behalf_of("zzz")
     for name in "abc":
         limiter.release_on_behalf_of(name)
     limiter.total = math.inf
     with pytest.raises(ValueError):
-        limiter.total = 0
+        limiter.total = -1  # 0 is allowed (as in Trio 0.31+): it pauses the limiter
     with pytest.raises(TypeError):
         limiter.total = 2.5
 

@@ -291,20 +291,20 @@ async def test_lock_errors_and_statistics(lock_type: type[trio_core.Lock]) -> No
     lock = lock_type()
     stats = lock.statistics()
     assert (stats.locked, stats.owner, stats.tasks_waiting) == (False, None, 0)
-    with pytest.raises(RuntimeError, match="does not hold"):
+    with pytest.raises(RuntimeError, match="you don't own"):
         lock.release()
     await lock.acquire()
     me = lowlevel.current_task()
     stats = lock.statistics()
     assert (stats.locked, stats.owner, stats.tasks_waiting) == (True, me, 0)
     assert lock.locked()
-    with pytest.raises(RuntimeError, match="re-entrant"):
+    with pytest.raises(RuntimeError, match="already held Lock"):
         await lock.acquire()
-    with pytest.raises(RuntimeError, match="re-entrant"):
+    with pytest.raises(RuntimeError, match="already held Lock"):
         lock.acquire_nowait()
 
     async def stranger() -> None:
-        with pytest.raises(RuntimeError, match="does not hold"):
+        with pytest.raises(RuntimeError, match="you don't own"):
             lock.release()
 
     async with trio_core.open_nursery() as nursery:
@@ -379,9 +379,9 @@ async def test_capacity_limiter_tokens_and_borrowers() -> None:
     assert (limiter.total, limiter.borrowed_tokens, limiter.available_tokens) == (2, 0, 2)
     me = lowlevel.current_task()
     await limiter.acquire()
-    with pytest.raises(RuntimeError, match="already holds"):
+    with pytest.raises(RuntimeError, match="already holding"):
         await limiter.acquire()
-    with pytest.raises(RuntimeError, match="already holds"):
+    with pytest.raises(RuntimeError, match="already holding"):
         limiter.acquire_nowait()
     limiter.acquire_on_behalf_of_nowait("job")
     stats = limiter.statistics()
@@ -389,11 +389,11 @@ async def test_capacity_limiter_tokens_and_borrowers() -> None:
     assert set(stats.borrowers) == {me, "job"}
     with pytest.raises(trio_core.WouldBlock):
         limiter.acquire_on_behalf_of_nowait("other")
-    with pytest.raises(RuntimeError, match="does not hold"):
+    with pytest.raises(RuntimeError, match="isn't holding"):
         limiter.release_on_behalf_of("other")
     limiter.release_on_behalf_of("job")
     limiter.release()
-    with pytest.raises(RuntimeError, match="does not hold"):
+    with pytest.raises(RuntimeError, match="isn't holding"):
         limiter.release()
     assert limiter.borrowed_tokens == 0
 
@@ -447,6 +447,61 @@ async def test_capacity_limiter_bad_totals(bad: Any) -> None:
     with pytest.raises((TypeError, ValueError)):
         limiter.total = bad
     assert limiter.total == 1
+
+
+async def test_lock_messages_are_trios_word_for_word() -> None:
+    # AnyIO's trio backend compares the re-acquire message exactly to translate it.
+    for lock in (trio_core.Lock(), trio_core.StrictFIFOLock()):
+        with pytest.raises(RuntimeError) as info:
+            lock.release()
+        assert info.value.args == ("can't release a Lock you don't own",)
+        async with lock:
+            with pytest.raises(RuntimeError) as info:
+                lock.acquire_nowait()
+            assert info.value.args == ("attempt to re-acquire an already held Lock",)
+            with pytest.raises(RuntimeError) as info:
+                await lock.acquire()
+            assert info.value.args == ("attempt to re-acquire an already held Lock",)
+
+
+async def test_capacity_limiter_messages_begin_with_trios_wording() -> None:
+    limiter = trio_core.CapacityLimiter(1)
+    with pytest.raises(RuntimeError, match=r"^this borrower isn't holding any of this "):
+        limiter.release()
+    async with limiter:
+        with pytest.raises(RuntimeError, match=r"^this borrower is already holding one of this "):
+            await limiter.acquire()
+    with pytest.raises(TypeError, match=r"^total_tokens must be an int or math\.inf"):
+        trio_core.CapacityLimiter(1.5)
+    with pytest.raises(ValueError, match=r"^total_tokens must be >= 0"):
+        trio_core.CapacityLimiter(-1)
+
+
+async def test_capacity_limiter_of_zero_admits_nobody_until_raised() -> None:
+    limiter = trio_core.CapacityLimiter(0)
+    assert (limiter.total_tokens, limiter.available_tokens) == (0, 0)
+    with pytest.raises(trio_core.WouldBlock):
+        limiter.acquire_nowait()
+    got: list[str] = []
+
+    async def borrow(name: str) -> None:
+        await limiter.acquire_on_behalf_of(name)
+        got.append(name)
+
+    async with trio_core.open_nursery() as nursery:
+        for name in "ab":
+            nursery.start_soon(borrow, name)
+        await wait_all_tasks_blocked()
+        assert got == [] and limiter.statistics().tasks_waiting == 2
+        limiter.total_tokens = 1
+        await wait_all_tasks_blocked()
+        assert got == ["a"]
+        limiter.total_tokens = 0  # back to paused: releasing wakes nobody
+        limiter.release_on_behalf_of("a")
+        await wait_all_tasks_blocked()
+        assert got == ["a"] and limiter.available_tokens == 0
+        limiter.total_tokens = 2
+    assert got == ["a", "b"]
 
 
 async def test_capacity_limiter_cancelled_waiter_on_behalf_of_takes_no_token() -> None:

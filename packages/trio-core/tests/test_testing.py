@@ -19,6 +19,8 @@ def test_the_testing_module_exports() -> None:
     assert set(testing.__all__) == {
         "MockClock",
         "wait_all_tasks_blocked",
+        "wait_all_threads_completed",
+        "active_thread_count",
         "Sequencer",
         "assert_checkpoints",
         "assert_no_checkpoints",

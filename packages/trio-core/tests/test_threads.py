@@ -589,6 +589,144 @@ async def test_from_thread_sees_the_threads_context_variables() -> None:
     assert VAR.get() == "task value"
 
 
+async def test_from_thread_from_a_foreign_thread_runs_in_a_copy_of_its_context() -> None:
+    token = lowlevel.current_trio_token()
+    VAR.set("task value")
+    seen: list[str] = []
+
+    async def read_and_set_async() -> str:
+        value = VAR.get()
+        VAR.set("set by the call")
+        return value
+
+    def read_and_set() -> str:
+        value = VAR.get()
+        VAR.set("set by the call")
+        return value
+
+    def foreign() -> None:
+        VAR.set("foreign thread value")
+        seen.append(from_thread.run(read_and_set_async, trio_token=token))
+        seen.append(from_thread.run_sync(read_and_set, trio_token=token))
+        seen.append(VAR.get())  # a copy: the calls' own changes stay there
+
+    thread = threading.Thread(target=foreign)
+    thread.start()
+    await to_thread.run_sync(thread.join, WAIT)
+    assert seen == ["foreign thread value", "foreign thread value", "foreign thread value"]
+    assert VAR.get() == "task value"
+
+
+async def test_a_call_from_an_abandoned_thread_runs_to_its_end() -> None:
+    # As in Trio: the task stopped waiting for the thread, so the thread's
+    # calls into the run are not cancelled with it.
+    thread_may_call = threading.Event()
+    finished = trio_core.Event()
+    steps: list[str] = []
+
+    async def slow_job() -> str:
+        steps.append("started")
+        await trio_core.sleep(0.01)
+        await trio_core.sleep(0.01)
+        steps.append("finished")
+        return "done"
+
+    def in_thread() -> None:
+        thread_may_call.wait(WAIT)
+        steps.append(from_thread.run(slow_job))
+        from_thread.run_sync(finished.set)
+
+    async with trio_core.open_nursery() as nursery:
+        with trio_core.CancelScope() as scope:
+
+            async def cancel_when_waiting() -> None:
+                await wait_all_tasks_blocked()  # the thread is running
+                scope.cancel()
+
+            nursery.start_soon(cancel_when_waiting)
+            await to_thread.run_sync(in_thread, abandon_on_cancel=True)
+    assert scope.cancelled_caught
+    thread_may_call.set()  # the thread calls in only after it was abandoned
+    with trio_core.fail_after(WAIT):
+        await finished.wait()
+    assert steps == ["started", "finished", "done"]
+
+
+async def test_a_call_in_progress_when_its_thread_is_abandoned_runs_to_its_end() -> None:
+    in_call = trio_core.Event()
+    release = trio_core.Event()
+    finished = trio_core.Event()
+    steps: list[str] = []
+
+    async def job() -> str:
+        in_call.set()
+        await release.wait()
+        steps.append("finished")
+        return "done"
+
+    def in_thread() -> None:
+        steps.append(from_thread.run(job))
+        from_thread.run_sync(finished.set)
+
+    async with trio_core.open_nursery() as nursery:
+        with trio_core.CancelScope() as scope:
+
+            async def cancel_when_in_call() -> None:
+                await in_call.wait()
+                scope.cancel()
+
+            nursery.start_soon(cancel_when_in_call)
+            await to_thread.run_sync(in_thread, abandon_on_cancel=True)
+        assert scope.cancelled_caught
+        release.set()
+        with trio_core.fail_after(WAIT):
+            await finished.wait()
+    assert steps == ["finished", "done"]
+
+
+async def test_active_thread_count_and_wait_all_threads_completed() -> None:
+    from trio_core.testing import active_thread_count, wait_all_threads_completed
+
+    assert active_thread_count() == 0
+    with trio_core.testing.assert_checkpoints():
+        await wait_all_threads_completed()  # nothing to wait for: returns at once
+    release = threading.Event()
+    done: list[str] = []
+
+    async with trio_core.open_nursery() as nursery:
+        for _ in range(2):
+            nursery.start_soon(to_thread.run_sync, release.wait, WAIT)
+        # An abandoned thread still counts until it finishes.
+        with trio_core.CancelScope() as scope:
+
+            async def cancel_soon() -> None:
+                await wait_all_tasks_blocked()
+                scope.cancel()
+
+            nursery.start_soon(cancel_soon)
+            await to_thread.run_sync(release.wait, WAIT, abandon_on_cancel=True)
+        assert scope.cancelled_caught
+        assert active_thread_count() == 3
+
+        async def waiter() -> None:
+            await wait_all_threads_completed()
+            done.append("all threads completed")
+
+        nursery.start_soon(waiter)
+        await wait_all_tasks_blocked()
+        assert done == []
+        release.set()
+        with trio_core.fail_after(WAIT):
+            await wait_all_threads_completed()
+        assert active_thread_count() == 0
+    assert done == ["all threads completed"]
+
+
+def test_thread_counting_needs_a_run() -> None:
+    with pytest.raises(RuntimeError):
+        trio_core.testing.active_thread_count()
+
+
 # ---------------------------------------------------------------- the thread cache
 
 

@@ -40,6 +40,7 @@ from ._cancel import sleep_until as sleep_until
 from ._channel import MemoryChannelStatistics as MemoryChannelStatistics
 from ._channel import MemoryReceiveChannel as MemoryReceiveChannel
 from ._channel import MemorySendChannel as MemorySendChannel
+from ._channel import as_safe_channel as as_safe_channel
 from ._channel import open_memory_channel as open_memory_channel
 from ._exceptions import BrokenResourceError as BrokenResourceError
 from ._exceptions import BusyResourceError as BusyResourceError
@@ -109,4 +110,5 @@ __all__ = [
     "MemorySendChannel",
     "MemoryReceiveChannel",
     "MemoryChannelStatistics",
+    "as_safe_channel",
 ]

@@ -11,19 +11,30 @@ lost or delivered twice.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import types
 from collections import OrderedDict, deque
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Generic, Self, TypeVar, final
+from typing import Generic, ParamSpec, Self, TypeVar, final
 
 from outcome import Error
 
 from ._api import checkpoint_if_cancelled
-from ._exceptions import BrokenResourceError, ClosedResourceError, EndOfChannel, WouldBlock
+from ._exceptions import (
+    BrokenResourceError,
+    Cancelled,
+    ClosedResourceError,
+    EndOfChannel,
+    WouldBlock,
+)
 from ._ki import enable_ki_protection
 from ._run_context import _task
-from ._tasks import Task
+from ._sync import Semaphore
+from ._tasks import Task, TaskStatus, open_nursery
 from ._traps import (
     Abort,
     RaiseCancelT,
@@ -31,14 +42,17 @@ from ._traps import (
     checkpoint,
     wait_task_rescheduled,
 )
+from .abc import ReceiveChannel, SendChannel
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 __all__ = [
     "open_memory_channel",
     "MemorySendChannel",
     "MemoryReceiveChannel",
     "MemoryChannelStatistics",
+    "as_safe_channel",
 ]
 
 
@@ -140,7 +154,7 @@ class _ChannelEnd(Generic[T]):
 
 
 @final
-class MemorySendChannel(_ChannelEnd[T]):
+class MemorySendChannel(_ChannelEnd[T], SendChannel[T]):
     """The sending end of a memory channel; made by :func:`open_memory_channel`.
 
     No public constructor: get more sending ends with :meth:`clone`.
@@ -246,7 +260,7 @@ class MemorySendChannel(_ChannelEnd[T]):
 
 
 @final
-class MemoryReceiveChannel(_ChannelEnd[T]):
+class MemoryReceiveChannel(_ChannelEnd[T], ReceiveChannel[T]):
     """The receiving end of a memory channel; made by :func:`open_memory_channel`.
 
     ``async for value in channel`` receives until every sending end is closed.
@@ -403,3 +417,195 @@ class open_memory_channel(tuple["MemorySendChannel[T]", "MemoryReceiveChannel[T]
 
     def __init__(self, max_buffer_size: int | float) -> None:
         pass
+
+
+# ---------------------------------------------------------------- as_safe_channel
+
+
+@final
+class _SafeReceiveChannel(ReceiveChannel[T]):
+    """What ``async with`` of an :func:`as_safe_channel` function gives: a receive
+    channel that asks the generator for a value only when someone receives."""
+
+    __slots__ = ("_receiver", "_demand")
+
+    def __init__(self, receiver: MemoryReceiveChannel[T], demand: Semaphore) -> None:
+        self._receiver = receiver
+        self._demand = demand
+
+    def __repr__(self) -> str:
+        return f"<as_safe_channel receive channel around {self._receiver!r}>"
+
+    async def receive(self) -> T:
+        """Receive the generator's next value, running it until it yields one.
+
+        A checkpoint.
+
+        Returns:
+            The value the generator yielded.
+
+        Raises:
+            EndOfChannel: once the generator has returned.
+            ClosedResourceError: if this channel (or the block) was closed.
+        """
+        receiver = self._receiver
+        if not receiver._closed and not receiver._state.send_tasks:
+            # Nothing is ready to hand over: let the generator make one more.
+            self._demand.release()
+        return await receiver.receive()
+
+    def receive_nowait(self) -> T:
+        """Take a value the generator already yielded, without blocking.  Not a checkpoint.
+
+        Returns:
+            The value.
+
+        Raises:
+            WouldBlock: if no value is waiting (it does not run the generator).
+            EndOfChannel: once the generator has returned.
+            ClosedResourceError: if this channel was closed.
+        """
+        return self._receiver.receive_nowait()
+
+    def clone(self) -> _SafeReceiveChannel[T]:
+        """Another receiving end of the same generator (close each one).  Not a checkpoint.
+
+        Returns:
+            The new end.
+
+        Raises:
+            ClosedResourceError: if this end was closed.
+        """
+        return _SafeReceiveChannel(self._receiver.clone(), self._demand)
+
+    def close(self) -> None:
+        """Close this end.  Not a checkpoint."""
+        self._receiver.close()
+
+    async def aclose(self) -> None:
+        """Close this end, then checkpoint.  A checkpoint."""
+        await self._receiver.aclose()
+
+    def statistics(self) -> MemoryChannelStatistics:
+        """The state of the underlying memory channel.  Not a checkpoint.
+
+        Returns:
+            A :class:`MemoryChannelStatistics`.
+        """
+        return self._receiver.statistics()
+
+
+def _unwrap_single(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The one exception worth raising from the helper nursery's group, or an
+    error saying there were several."""
+    leaves: list[BaseException] = []
+
+    def walk(exc: BaseException) -> None:
+        if isinstance(exc, BaseExceptionGroup):
+            for inner in exc.exceptions:
+                walk(inner)
+        else:
+            leaves.append(exc)
+
+    walk(group)
+    real = [exc for exc in leaves if not isinstance(exc, Cancelled)]
+    if not real:
+        return leaves[0]
+    if len(real) == 1:
+        return real[0]
+    error = RuntimeError(
+        "as_safe_channel: the generator and the `async with` block both raised; "
+        "both exceptions are in this error's __cause__"
+    )
+    error.__cause__ = group
+    return error
+
+
+def as_safe_channel(
+    fn: Callable[P, AsyncGenerator[T, None]],
+) -> Callable[P, AbstractAsyncContextManager[ReceiveChannel[T]]]:
+    """Turn an async generator function into one used as ``async with fn(...) as channel:``.
+
+    Calling the decorated function returns an async context manager.  On
+    entry it starts the generator in a background task (in a nursery the
+    block runs inside), and gives a :class:`~trio_core.abc.ReceiveChannel`:
+    each ``receive()`` (or ``async for`` step) runs the generator until it
+    yields the next value, so the generator never runs ahead of its reader.
+    The generator may use nurseries and cancel scopes around its ``yield``
+    freely: it yields into the channel, never out of its own scope, which is
+    what makes a plain async generator unsafe.  When the generator returns,
+    the channel ends (:exc:`~trio_core.EndOfChannel`; ``async for`` stops).
+    When the block exits, the channel is closed and the generator is
+    cancelled and closed.  An exception from the generator is raised out of
+    the ``async with`` (bare, not in a group); one from the block propagates
+    unchanged.  As in Trio 0.30+.  Entering and leaving are checkpoints.
+
+    Args:
+        fn: an async generator function (``async def`` with ``yield``).
+
+    Returns:
+        A function with ``fn``'s arguments that returns the context manager.
+
+    Raises:
+        TypeError: if ``fn`` is not an async generator function (raised when
+            the decorated function is called, if it returns something else).
+        RuntimeError: on leaving, if both the generator and the block raised
+            (both are in its ``__cause__``).
+    """
+    if not callable(fn):
+        raise TypeError(f"as_safe_channel() decorates an async generator function, got {fn!r}")
+
+    @asynccontextmanager
+    async def context_manager(
+        *args: P.args, **kwargs: P.kwargs
+    ) -> AsyncIterator[ReceiveChannel[T]]:
+        made: object = fn(*args, **kwargs)
+        if not isinstance(made, AsyncGenerator):
+            if inspect.iscoroutine(made):
+                made.close()
+            raise TypeError(
+                f"as_safe_channel() needs an async generator function (`async def` with "
+                f"`yield`), but {fn!r} returned {made!r}"
+            )
+        agen: AsyncGenerator[T, None] = made
+        send_channel, receive_channel = open_memory_channel[T](0)
+        demand = Semaphore(0)
+
+        async def pump(task_status: TaskStatus[None]) -> None:
+            try:
+                async with send_channel:
+                    task_status.started()
+                    while True:
+                        await demand.acquire()
+                        try:
+                            value = await agen.asend(None)
+                        except StopAsyncIteration:
+                            return
+                        try:
+                            await send_channel.send(value)
+                        except BrokenResourceError:
+                            return  # the reader closed the channel: stop
+            finally:
+                await agen.aclose()
+
+        safe = _SafeReceiveChannel(receive_channel, demand)
+        try:
+            async with open_nursery() as nursery:
+                await nursery.start(pump)
+                try:
+                    yield safe
+                finally:
+                    receive_channel.close()
+                    nursery.cancel_scope.cancel()
+        except BaseExceptionGroup as group:
+            error = _unwrap_single(group)
+            # Raise it bare, with its own context (not the group we unwrapped).
+            context = error.__context__
+            try:
+                raise error
+            finally:
+                error.__context__ = context
+                del error, group
+
+    functools.update_wrapper(context_manager, fn)
+    return context_manager

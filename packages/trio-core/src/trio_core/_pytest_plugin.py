@@ -25,9 +25,21 @@ teardown error after the test itself failed is shown with that failure.)
 
 The ``autojump_clock`` and ``mock_clock`` fixtures give a
 :class:`~trio_core.testing.MockClock`; when a test uses one (even
-indirectly), the run uses it as its clock.  Async tests decorated with
-Hypothesis' ``@given`` run one run per example (they cannot use async
-fixtures).
+indirectly), the run uses it as its clock.  The ``nursery`` fixture is a
+nursery around the test, cancelled when the test ends.  Async tests
+decorated with Hypothesis' ``@given`` run one run per example (they cannot
+use async fixtures).
+
+pytest-trio: tests written for it run unchanged (``trio_mode``,
+``trio_run = trio``, ``@pytest.mark.trio``, async and async generator
+fixtures, ``pytest_trio.trio_fixture``, ``nursery``, ``mock_clock``,
+``autojump_clock``).  When pytest-trio is installed too, this plugin is
+the one that handles them: it blocks pytest-trio from loading (or, if
+pytest-trio was loaded first, unregisters it), and says so in the session
+header.  pytest-trio drives Trio's private modules, so it cannot run on
+this project's ``trio``.  To use pytest-trio anyway, disable this plugin
+with ``-p no:trio_core`` (in ``addopts``, say); ``-p no:trio`` disables
+pytest-trio without relying on this plugin loading first.
 """
 
 from __future__ import annotations
@@ -35,7 +47,7 @@ from __future__ import annotations
 import functools
 import inspect
 import warnings
-from collections.abc import AsyncGenerator, Callable, Coroutine
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine
 from typing import Any
 
 import pytest
@@ -43,15 +55,64 @@ import pytest
 from ._exceptions import Cancelled
 from ._mock_clock import MockClock
 from ._run import run
+from ._tasks import Nursery, open_nursery
 from .abc import Clock
 
 __all__ = [
     "pytest_addoption",
     "pytest_configure",
+    "pytest_plugin_registered",
+    "pytest_report_header",
     "pytest_runtest_makereport",
     "autojump_clock",
     "mock_clock",
+    "nursery",
 ]
+
+# pytest-trio registers under its entry point's name, or its module's (``-p``).
+_PYTEST_TRIO_NAMES = ("trio", "pytest_trio.plugin")
+_PYTEST_TRIO_MODULE = "pytest_trio.plugin"
+#: Set once pytest-trio was kept out of (or taken out of) this session.
+_pytest_trio_displaced: list[str] = []
+
+
+def pytest_plugin_registered(plugin: object, manager: pytest.PytestPluginManager) -> None:
+    """Keep pytest-trio out, so that one plugin alone handles trio tests.
+
+    Called (historically) for every plugin registered before this one and
+    each one after: pytest-trio is unregistered if it is already there, and
+    blocked from loading otherwise (pytest checks the block before it
+    imports an entry point).
+    """
+    if plugin is _this_module():
+        for name in _PYTEST_TRIO_NAMES:
+            if manager.get_plugin(name) is None and not manager.is_blocked(name):
+                manager.set_blocked(name)
+        return
+    if getattr(plugin, "__name__", None) == _PYTEST_TRIO_MODULE:
+        manager.unregister(plugin)
+        _pytest_trio_displaced.append("unregistered")
+
+
+def _this_module() -> object:
+    import sys
+
+    return sys.modules[__name__]
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """Say in the session header that pytest-trio was set aside, when it is installed."""
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        version("pytest-trio")
+    except PackageNotFoundError:
+        return None
+    return (
+        "trio: the trio-core plugin runs trio_mode and @pytest.mark.trio tests; the "
+        "installed pytest-trio is disabled (-p no:trio_core to use pytest-trio instead)"
+    )
+
 
 #: Attribute set on an exception that an async fixture raised: "setup" or "teardown".
 _FIXTURE_PHASE = "_trio_core_fixture_phase"
@@ -63,20 +124,42 @@ def _mark_fixture_error(exc: BaseException, phase: str) -> None:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Register the ``trio_mode`` ini option."""
+    """Register the ``trio_mode`` and ``trio_run`` ini options (pytest-trio's names)."""
     parser.addini(
         "trio_mode",
         "run every async test function under trio_core.run (the trio-core plugin)",
         type="bool",
         default=False,
     )
+    parser.addini(
+        "trio_run",
+        "the runner of trio tests; only 'trio' (pytest-trio's default) is supported",
+        default="trio",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the ``trio`` marker."""
+    """Register the ``trio`` marker; refuse a ``trio_run`` other than ``trio``."""
     config.addinivalue_line(
         "markers", "trio: run this async test under trio_core.run (the trio-core pytest plugin)"
     )
+    runner = config.getini("trio_run")
+    if runner != "trio":
+        raise pytest.UsageError(
+            f"trio_run = {runner!r}: the trio-core pytest plugin runs tests only with "
+            "trio.run ('trio'); for another runner (qtrio, say) use pytest-trio, with "
+            "-p no:trio_core"
+        )
+
+
+@pytest.fixture
+async def nursery() -> AsyncIterator[Nursery]:
+    """A nursery around the test (pytest-trio's fixture): tasks started in it run
+    beside the test, and are cancelled when the test ends.  If one crashes, the
+    test is cancelled and the crash reported."""
+    async with open_nursery() as test_nursery:
+        yield test_nursery
+        test_nursery.cancel_scope.cancel()
 
 
 @pytest.fixture
@@ -98,6 +181,11 @@ def autojump_clock() -> MockClock:
 
 def _is_async_function(fn: object) -> bool:
     return inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)
+
+
+def _runs_in_the_run(fn: object) -> bool:
+    """An async fixture, or a sync one marked by ``pytest_trio.trio_fixture``."""
+    return _is_async_function(fn) or bool(getattr(fn, "_force_trio_fixture", False))
 
 
 def _async_hypothesis_inner_test(fn: object) -> Callable[..., Any] | None:
@@ -163,7 +251,7 @@ def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> obj
     """Stand in for the async fixtures of trio tests; set them up later, inside the run."""
     node = request.node
     is_trio = _is_trio_test(node)
-    if not _is_async_function(fixturedef.func):
+    if not _runs_in_the_run(fixturedef.func):
         if is_trio:
             # A sync fixture would get the stand-in, not the value: refuse clearly.
             for argname in fixturedef.argnames:
@@ -242,8 +330,10 @@ class _FixtureStack:
                         f"the async fixture {value.name!r} finished without yielding a value"
                     ) from None
                 self.generators.append((value.name, generator))
-            else:
+            elif inspect.iscoroutinefunction(value.func):
                 result = await value.func(**kwargs)
+            else:  # a sync pytest_trio.trio_fixture: called inside the run
+                result = value.func(**kwargs)
         except BaseException as exc:
             if getattr(exc, _FIXTURE_PHASE, None) is None:  # not one from a fixture it uses
                 exc.add_note(f"(raised while setting up the async fixture {value.name!r})")
@@ -388,6 +478,15 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
             f"{pyfuncitem.nodeid} is an async generator (it has a `yield`), not a test function",
             pytrace=False,
         )
+    for marker in pyfuncitem.iter_markers("trio"):
+        runner = marker.kwargs.get("run", run)
+        if runner is not run:
+            pytest.fail(
+                f"{pyfuncitem.nodeid} asks for @pytest.mark.trio(run={runner!r}); the "
+                "trio-core plugin runs tests only with trio.run (use pytest-trio for "
+                "another runner, with -p no:trio_core)",
+                pytrace=False,
+            )
     clock = _the_clock(pyfuncitem)
     run(
         functools.partial(

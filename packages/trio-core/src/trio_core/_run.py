@@ -56,6 +56,7 @@ from ._entry_queue import TrioToken, _EntryQueue
 from ._exceptions import RunFinishedError, TrioInternalError
 from ._io_common import IOManager, IOStatistics, make_io_manager
 from ._ki import _mark_task_boundary, enable_ki_protection, ki_protection_enabled
+from ._lot_breakers import _BREAKERS, break_lots_of_exited_task
 from ._run_context import _task
 from ._tasks import Nursery, Task, _coroutine_or_error, _name_of, open_nursery
 from ._traps import _CHECKPOINT, _SHIELDED_CHECKPOINT, GLOBAL_RUN_CONTEXT, _ErrorWithContext
@@ -273,6 +274,8 @@ class Runner:
         # The task returned ``value`` (error is None) or raised ``error``.  Not
         # an outcome object: making one per task exit shows in spawn rates, and
         # only the main and init tasks keep theirs.
+        if _BREAKERS:
+            break_lots_of_exited_task(task)
         if task._child_nurseries:
             # The task entered open_nursery() without leaving it (called
             # __aenter__ by hand, or left an async generator suspended inside).

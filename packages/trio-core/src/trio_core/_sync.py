@@ -15,9 +15,10 @@ import types
 from dataclasses import dataclass
 from typing import final
 
+from . import _lot_breakers
 from ._api import checkpoint_if_cancelled
 from ._cancel import CancelScope
-from ._exceptions import WouldBlock
+from ._exceptions import BrokenResourceError, WouldBlock
 from ._ki import enable_ki_protection
 from ._parking_lot import ParkingLot
 from ._run_context import _task
@@ -161,6 +162,11 @@ class LockStatistics:
     tasks_waiting: int
 
 
+# The messages of Trio's locks, word for word: libraries match on them.
+_REACQUIRE_MESSAGE = "attempt to re-acquire an already held Lock"
+_RELEASE_MESSAGE = "can't release a Lock you don't own"
+
+
 class _LockImpl(_AsyncContextManagerMixin):
     __slots__ = ("_lot", "_owner")
 
@@ -183,26 +189,48 @@ class _LockImpl(_AsyncContextManagerMixin):
         Raises:
             WouldBlock: if it is held (or others are already waiting for it).
             RuntimeError: if the calling task already holds it.
+            BrokenResourceError: if the task holding it exited without
+                releasing it.
         """
         task = _task()
         if self._owner is task:
-            raise RuntimeError(
-                f"{type(self).__name__} is not re-entrant: this task already holds it"
-            )
+            # Trio's exact wording, for both lock classes: AnyIO's trio backend
+            # compares the message to translate it into its own ("Attempted to
+            # acquire an already held Lock").  The lock is not re-entrant.
+            raise RuntimeError(_REACQUIRE_MESSAGE)
         if self._owner is None and not self._lot:
             self._owner = task
+            _lot_breakers.register(task, self._lot)
+        elif self._lot.broken_by:
+            raise self._owner_exited_error()
         else:
             raise WouldBlock
 
+    def _owner_exited_error(self) -> BrokenResourceError:
+        return BrokenResourceError(
+            f"the task holding this {type(self).__name__}, {self._owner!r}, exited without "
+            "releasing it, so it can never be acquired again (release locks with `async with "
+            "lock:`; make a new lock)"
+        )
+
     @enable_ki_protection
     async def acquire(self) -> None:
-        """Take the lock, waiting (in FIFO order) while another task holds it.  A checkpoint."""
+        """Take the lock, waiting (in FIFO order) while another task holds it.  A checkpoint.
+
+        Raises:
+            RuntimeError: if the calling task already holds it.
+            BrokenResourceError: if the task holding it exited without
+                releasing it (before or while this task waits).
+        """
         await checkpoint_if_cancelled()
         try:
             self.acquire_nowait()
         except WouldBlock:
             # release() hands the lock to us before waking us.
-            await self._lot.park()
+            try:
+                await self._lot.park()
+            except BrokenResourceError:
+                raise self._owner_exited_error() from None
         else:
             await cancel_shielded_checkpoint()
 
@@ -214,12 +242,13 @@ class _LockImpl(_AsyncContextManagerMixin):
             RuntimeError: if the calling task does not hold the lock.
         """
         if _task() is not self._owner:
-            raise RuntimeError(
-                f"can't release a {type(self).__name__} this task does not hold "
-                "(only the task that acquired it may release it)"
-            )
+            # Trio's exact wording (only the task that acquired a lock may release it).
+            raise RuntimeError(_RELEASE_MESSAGE)
+        _lot_breakers.unregister(self._owner, self._lot)
         if self._lot:
-            (self._owner,) = self._lot.unpark(count=1)
+            (owner,) = self._lot.unpark(count=1)
+            self._owner = owner
+            _lot_breakers.register(owner, self._lot)
         else:
             self._owner = None
 
@@ -238,6 +267,9 @@ class Lock(_LockImpl):
     """A classic mutex: ``async with lock:``.  Fair: waiters get it in FIFO order.
 
     Only the task that acquired it may release it, and it is not re-entrant.
+    If the task holding it exits without releasing it, the lock is broken:
+    its waiters, and later acquirers, get :exc:`~trio_core.BrokenResourceError`
+    (as in Trio 0.25+), instead of waiting forever.
     """
 
     __slots__ = ()
@@ -396,8 +428,10 @@ class CapacityLimiter(_AsyncContextManagerMixin):
     changed at any time; ``math.inf`` means no limit.  Used to cap worker
     threads (see :func:`trio_core.to_thread.run_sync`).
 
+    ``total`` may be 0: nobody gets a token until it is raised (to pause work).
+
     Raises:
-        TypeError / ValueError: if ``total`` is not an int >= 1 or ``math.inf``.
+        TypeError / ValueError: if ``total`` is not an int >= 0 or ``math.inf``.
     """
 
     __slots__ = ("_lot", "_total", "_borrowers", "_pending")
@@ -424,12 +458,15 @@ class CapacityLimiter(_AsyncContextManagerMixin):
     @total.setter
     @enable_ki_protection
     def total(self, new_total: int | float) -> None:
+        # The messages begin with Trio's wording, which libraries match on.
         if new_total != math.inf and (
             not isinstance(new_total, int) or isinstance(new_total, bool)
         ):
-            raise TypeError(f"total must be an int or math.inf, got {new_total!r}")
-        if new_total < 1:
-            raise ValueError(f"total must be >= 1, got {new_total}")
+            raise TypeError(f"total_tokens must be an int or math.inf, got {new_total!r}")
+        if new_total < 0:
+            raise ValueError(
+                f"total_tokens must be >= 0, got {new_total} (0 lets nobody in until it is raised)"
+            )
         self._total = new_total
         self._wake_waiters()
 
@@ -482,8 +519,8 @@ class CapacityLimiter(_AsyncContextManagerMixin):
         """
         if borrower in self._borrowers:
             raise RuntimeError(
-                f"{borrower!r} already holds one of this CapacityLimiter's tokens "
-                "(a borrower may hold only one)"
+                "this borrower is already holding one of this CapacityLimiter's tokens "
+                f"({borrower!r}; a borrower may hold only one at a time)"
             )
         if len(self._borrowers) < self._total and not self._lot:
             self._borrowers.add(borrower)
@@ -533,7 +570,10 @@ class CapacityLimiter(_AsyncContextManagerMixin):
             RuntimeError: if ``borrower`` holds no token.
         """
         if borrower not in self._borrowers:
-            raise RuntimeError(f"{borrower!r} does not hold any of this CapacityLimiter's tokens")
+            raise RuntimeError(
+                "this borrower isn't holding any of this CapacityLimiter's tokens "
+                f"({borrower!r}; release only what it acquired, once)"
+            )
         self._borrowers.remove(borrower)
         self._wake_waiters()
 

@@ -1,14 +1,21 @@
-"""Abstract base classes of trio-core: :class:`Clock` and :class:`Instrument`."""
+"""Abstract base classes of trio-core: :class:`Clock`, :class:`Instrument`, and the
+channel interfaces :class:`SendChannel`, :class:`ReceiveChannel` and :class:`Channel`
+(which the memory channel ends implement)."""
 
 from __future__ import annotations
 
 import abc
-from typing import TYPE_CHECKING
+import types
+from typing import TYPE_CHECKING, Generic, Self, TypeVar
 
 if TYPE_CHECKING:
     from ._tasks import Task
 
-__all__ = ["Clock", "Instrument"]
+__all__ = ["Clock", "Instrument", "SendChannel", "ReceiveChannel", "Channel"]
+
+SendType = TypeVar("SendType", contravariant=True)
+ReceiveType = TypeVar("ReceiveType", covariant=True)
+T = TypeVar("T")
 
 
 class Clock(abc.ABC):
@@ -81,3 +88,99 @@ class Instrument(abc.ABC):  # noqa: B024 - every hook is optional
 
         Not a checkpoint.
         """
+
+
+class _ClosesAsync(abc.ABC):
+    """``async with`` support for an object closed with ``aclose()``."""
+
+    __slots__ = ()
+
+    @abc.abstractmethod
+    async def aclose(self) -> None:
+        """Close this object; using it afterwards raises ClosedResourceError.
+
+        A checkpoint.  Closing twice is harmless.
+        """
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: types.TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+class SendChannel(_ClosesAsync, Generic[SendType]):
+    """The sending end of a channel of Python objects (modern Trio's ``trio.abc.SendChannel``).
+
+    Write :meth:`send` and :meth:`aclose`; ``async with channel:`` closes it.
+    :class:`~trio_core.MemorySendChannel` implements it.
+    """
+
+    __slots__ = ()
+
+    @abc.abstractmethod
+    async def send(self, value: SendType) -> None:
+        """Send ``value`` to the receiving end, waiting while the channel is full.
+
+        A checkpoint.
+
+        Args:
+            value: the object to send.
+
+        Raises:
+            BrokenResourceError: if the receiving end is gone.
+            ClosedResourceError: if this end was closed.
+            BusyResourceError: if the channel allows one sender at a time.
+        """
+
+
+class ReceiveChannel(_ClosesAsync, Generic[ReceiveType]):
+    """The receiving end of a channel of Python objects (modern Trio's
+    ``trio.abc.ReceiveChannel``).
+
+    Write :meth:`receive` and :meth:`aclose`; ``async for value in channel:``
+    receives until the senders are done (:exc:`~trio_core.EndOfChannel` ends
+    the loop), and ``async with channel:`` closes it.
+    :class:`~trio_core.MemoryReceiveChannel` implements it.
+    """
+
+    __slots__ = ()
+
+    @abc.abstractmethod
+    async def receive(self) -> ReceiveType:
+        """Receive the next value, waiting until there is one.  A checkpoint.
+
+        Returns:
+            The value.
+
+        Raises:
+            EndOfChannel: if every sending end was closed and nothing is left.
+            ClosedResourceError: if this end was closed.
+            BrokenResourceError: if something went wrong with the sender.
+            BusyResourceError: if the channel allows one receiver at a time.
+        """
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> ReceiveType:
+        from ._exceptions import EndOfChannel
+
+        try:
+            return await self.receive()
+        except EndOfChannel:
+            raise StopAsyncIteration from None
+
+
+class Channel(SendChannel[T], ReceiveChannel[T]):
+    """Both ends in one object: a two-way channel (modern Trio's ``trio.abc.Channel``).
+
+    Write :meth:`send`, :meth:`receive` and :meth:`aclose`.
+    """
+
+    __slots__ = ()

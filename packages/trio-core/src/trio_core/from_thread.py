@@ -2,10 +2,13 @@
 
 In a thread started by :func:`trio_core.to_thread.run_sync` the run is found
 automatically, and the calls are made on behalf of the task waiting for the
-thread: they see its context variables, and :func:`run` is cancelled when
-that task is (use :func:`check_cancelled` to notice it without calling into
-the run).  From any other thread, pass ``trio_token=`` (get it inside the
-run with :func:`trio_core.lowlevel.current_trio_token`).  :func:`run` and
+thread: :func:`run` is cancelled when that task is (use
+:func:`check_cancelled` to notice it without calling into the run), unless
+the thread was started with ``abandon_on_cancel=True``, whose calls run to
+their end.  Either function runs its callee in a copy of the calling
+thread's context variables, from any thread.  From any other thread, pass
+``trio_token=`` (get it inside the run with
+:func:`trio_core.lowlevel.current_trio_token`).  :func:`run` and
 :func:`run_sync` block the calling thread until the call in the run is done,
 so they must not be called from the run's own thread.
 """
@@ -73,12 +76,14 @@ def run(
     """Run ``await async_fn(*args)`` in the run, from another thread; return its result.
 
     The function runs in a system task of the run, and this thread blocks
-    until it is done.  Called from a thread started by
-    ``to_thread.run_sync``, it runs on behalf of the task waiting for that
-    thread: with a copy of this thread's context variables, and inside a
-    cancel scope that is cancelled when that task is cancelled (so a
-    cancellation does not leave the waiting task stuck behind a call that
-    never ends).  Not a checkpoint: it is for threads outside the run, which
+    until it is done, in a copy of this thread's context variables (so it
+    sees what this thread set, and what it sets stays there).  Called from a
+    thread started by ``to_thread.run_sync``, it runs on behalf of the task
+    waiting for that thread, inside a cancel scope that is cancelled when
+    that task is cancelled (so a cancellation does not leave the waiting task
+    stuck behind a call that never ends) -- except in a thread started with
+    ``abandon_on_cancel=True``: the task may have abandoned it, so the call
+    runs to its end, as in Trio.  Not a checkpoint: it is for threads outside the run, which
     it blocks (the checkpoints are those of ``async_fn``, in the run).
 
     Args:
@@ -102,8 +107,8 @@ def run(
     """
     host = _current_host()
     token = _token_for_this_thread(trio_token, host, "run")
-    tied = host if host is not None and host.token is token else None
-    context = contextvars.copy_context() if tied is not None else None
+    tied = host if host is not None and host.token is token and not host.abandon_on_cancel else None
+    context = contextvars.copy_context()
     done: queue.SimpleQueue[Outcome[RetT]] = queue.SimpleQueue()
 
     async def call() -> RetT:
@@ -150,9 +155,8 @@ def run_sync(
 
     ``fn`` runs in the run loop's thread (so it may use the run's objects
     safely, like setting an Event), and this thread blocks until it is done.
-    It must not block.  Called from a thread started by
-    ``to_thread.run_sync``, it sees a copy of this thread's context variables.
-    Not a checkpoint: it is for threads outside the run, which it blocks.
+    It must not block.  It runs in a copy of this thread's context variables
+    (from any thread).  Not a checkpoint: it is for threads outside the run, which it blocks.
 
     Args:
         fn: a regular function.
@@ -178,8 +182,7 @@ def run_sync(
         )
     host = _current_host()
     token = _token_for_this_thread(trio_token, host, "run_sync")
-    tied = host is not None and host.token is token
-    context = contextvars.copy_context() if tied else None
+    context = contextvars.copy_context()
     done: queue.SimpleQueue[Outcome[RetT]] = queue.SimpleQueue()
 
     def call() -> RetT:
@@ -194,10 +197,7 @@ def run_sync(
 
     def callback() -> None:
         # In the run's thread.
-        if context is None:
-            done.put(capture(call))
-        else:
-            done.put(capture(context.run, call))
+        done.put(capture(context.run, call))
 
     token.run_sync_soon(callback)
     return _unwrap_across_threads(done.get())

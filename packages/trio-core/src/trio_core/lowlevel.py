@@ -13,6 +13,8 @@ sibling's compatibility range depends on it.
   :func:`capture` / :func:`acapture`: these are the ``outcome``
   distribution's own objects (``lowlevel.Value is outcome.Value``), as in
   Trio, so outcomes made by any library are accepted here.
+* Breaking a lot when a task exits: :func:`add_parking_lot_breaker`,
+  :func:`remove_parking_lot_breaker` (and :meth:`ParkingLot.break_lot`).
 * I/O readiness: :func:`wait_readable`, :func:`wait_writable`,
   :func:`notify_closing`; :func:`wait_process_exit` (kqueue's process filter,
   for waiting on a child on macOS and the BSDs).
@@ -54,6 +56,8 @@ from ._local import RunVar as RunVar
 from ._local import RunVarToken as RunVarToken
 from ._parking_lot import ParkingLot as ParkingLot
 from ._parking_lot import ParkingLotStatistics as ParkingLotStatistics
+from ._parking_lot import add_parking_lot_breaker as add_parking_lot_breaker
+from ._parking_lot import remove_parking_lot_breaker as remove_parking_lot_breaker
 from ._run import RunStatistics as RunStatistics
 from ._tasks import Task as Task
 from ._thread_cache import start_thread_soon as start_thread_soon
@@ -75,6 +79,8 @@ __all__ = [
     "RaiseCancelT",
     "ParkingLot",
     "ParkingLotStatistics",
+    "add_parking_lot_breaker",
+    "remove_parking_lot_breaker",
     "UnboundedQueue",
     "UnboundedQueueStatistics",
     "Value",

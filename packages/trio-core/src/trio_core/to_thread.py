@@ -24,6 +24,7 @@ from ._exceptions import RunFinishedError
 from ._ki import enable_ki_protection
 from ._sync import CapacityLimiter
 from ._thread_cache import start_thread_soon
+from ._threads import _thread_tracker
 from ._threads import current_default_thread_limiter as current_default_thread_limiter
 from ._traps import Abort, RaiseCancelT, wait_task_rescheduled
 
@@ -41,10 +42,13 @@ class _Host:
     worker only reads ``cancelled``, a plain bool).
     """
 
-    __slots__ = ("token", "cancelled", "abandoned", "scopes")
+    __slots__ = ("token", "abandon_on_cancel", "cancelled", "abandoned", "scopes")
 
-    def __init__(self, token: TrioToken) -> None:
+    def __init__(self, token: TrioToken, abandon_on_cancel: bool) -> None:
         self.token = token
+        # The thread may be abandoned: its from_thread.run() calls are not tied
+        # to the waiting task's cancellation (they run to their end, as in Trio).
+        self.abandon_on_cancel = abandon_on_cancel
         # The waiting task was cancelled: calls into the run on its behalf are too.
         self.cancelled = False
         # The waiting task gave up on the thread (abandon_on_cancel=True).
@@ -121,7 +125,9 @@ async def run_sync(
     written for it can stop early.  With ``abandon_on_cancel=True`` it raises
     :exc:`~trio_core.Cancelled` at once and abandons the thread: it runs on,
     and its result (or exception) is discarded without any warning; its
-    limiter token is given back when it finishes.
+    limiter token is given back when it finishes.  Calls such a thread makes
+    with :func:`trio_core.from_thread.run` are not cancelled with the task
+    (it may have stopped waiting): they run to their end, as in Trio.
 
     Args:
         sync_fn: a regular (blocking) function.
@@ -156,7 +162,7 @@ async def run_sync(
     await checkpoint_if_cancelled()
     task = current_task()
     token = current_trio_token()
-    host = _Host(token)
+    host = _Host(token, abandon_on_cancel)
     borrower = _Borrower(getattr(sync_fn, "__qualname__", repr(sync_fn)))
     await limiter.acquire_on_behalf_of(borrower)
     context = contextvars.copy_context()
@@ -175,8 +181,11 @@ async def run_sync(
             )
         return result
 
+    tracker = _thread_tracker()
+
     def report_back(outcome: Outcome[RetT]) -> None:
         # In the run's thread.
+        tracker.finished()
         limiter.release_on_behalf_of(borrower)
         if not host.abandoned:
             reschedule(task, Value(outcome))
@@ -194,6 +203,7 @@ async def run_sync(
     except BaseException:
         limiter.release_on_behalf_of(borrower)
         raise
+    tracker.started()
 
     def abort(_: RaiseCancelT) -> Abort:
         host.cancel()

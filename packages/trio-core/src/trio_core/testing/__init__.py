@@ -4,6 +4,8 @@
   deadline when every task is blocked (no sleeping in tests);
 * :func:`wait_all_tasks_blocked`: wait until the other tasks are blocked,
   instead of sleeping and hoping;
+* :func:`wait_all_threads_completed`, :func:`active_thread_count`: the
+  worker threads of ``to_thread.run_sync`` still running;
 * :class:`Sequencer`, :func:`assert_checkpoints`,
   :func:`assert_no_checkpoints`, :func:`trio_test`.
 
@@ -13,6 +15,8 @@ The pytest plugin (enable it with ``trio_mode = true``) provides the
 
 from .._api import wait_all_tasks_blocked as wait_all_tasks_blocked
 from .._mock_clock import MockClock as MockClock
+from .._threads import active_thread_count as active_thread_count
+from .._threads import wait_all_threads_completed as wait_all_threads_completed
 from ._checkpoints import assert_checkpoints as assert_checkpoints
 from ._checkpoints import assert_no_checkpoints as assert_no_checkpoints
 from ._sequencer import Sequencer as Sequencer
@@ -21,6 +25,8 @@ from ._trio_test import trio_test as trio_test
 __all__ = [
     "MockClock",
     "wait_all_tasks_blocked",
+    "wait_all_threads_completed",
+    "active_thread_count",
     "Sequencer",
     "assert_checkpoints",
     "assert_no_checkpoints",
