@@ -21,7 +21,14 @@ from pathlib import Path
 import nox
 
 ROOT = Path(__file__).parent
-PACKAGES = ["trio-core", "trio-socket", "trio-streams", "trio-signals", "trio-files"]
+PACKAGES = [
+    "trio-core",
+    "trio-socket",
+    "trio-streams",
+    "trio-signals",
+    "trio-files",
+    "trio-subprocess",
+]
 IMPORT_NAMES = {
     "trio": "trio",
     "trio-core": "trio_core",
@@ -29,6 +36,7 @@ IMPORT_NAMES = {
     "trio-streams": "trio_streams",
     "trio-signals": "trio_signals",
     "trio-files": "trio_files",
+    "trio-subprocess": "trio_subprocess",
 }
 TEST_DEPS = ["pytest>=8", "hypothesis>=6", "trustme>=1.1", "coverage[toml]>=7"]
 INTEGRATION_PYTHONS = ["3.11", "3.12", "3.13"]
@@ -110,7 +118,7 @@ def tests(session: nox.Session, package: str) -> None:
 def tests_poll(session: nox.Session) -> None:
     """Every package's tests again, forced onto the portable poll() I/O manager."""
     session.install(*TEST_DEPS)
-    _install_local(session, "trio-streams", "trio-signals", "trio-files")
+    _install_local(session, "trio-streams", "trio-signals", "trio-files", "trio-subprocess")
     # One pytest per package: the packages' test directories share module
     # names (test_metadata.py, ...), which one rootdir-relative run cannot import.
     for package in PACKAGES:
@@ -126,7 +134,7 @@ def tests_poll(session: nox.Session) -> None:
 def devmode(session: nox.Session) -> None:
     """Every package's tests under `python -X dev -W error` (asyncio-style debug checks)."""
     session.install(*TEST_DEPS)
-    _install_local(session, "trio-streams", "trio-signals", "trio-files")
+    _install_local(session, "trio-streams", "trio-signals", "trio-files", "trio-subprocess")
     for package in PACKAGES:
         session.run(
             "python",
@@ -169,7 +177,7 @@ def _find_python(version: str) -> str | None:
 @nox.session(python=False)
 @nox.parametrize("py", INTEGRATION_PYTHONS, ids=INTEGRATION_PYTHONS)
 def integration(session: nox.Session, py: str) -> None:
-    """`import trio` with all five distributions, on Python 3.11, 3.12 and 3.13."""
+    """`import trio` with all seven distributions, on Python 3.11, 3.12 and 3.13."""
     interpreter = _find_python(py)
     if interpreter is None:
         session.skip(f"Python {py} is not installed on this machine (looked in pyenv and PATH)")
@@ -233,7 +241,7 @@ def layers(session: nox.Session) -> None:
 
 @nox.session
 def build(session: nox.Session) -> None:
-    """Build a wheel and an sdist of all five distributions; install each wheel alone."""
+    """Build a wheel and an sdist of all seven distributions; install each wheel alone."""
     session.install("build>=1.2")
     wheelhouse = ROOT / "dist" / "wheelhouse"
     if wheelhouse.exists():

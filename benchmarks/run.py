@@ -40,7 +40,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SCRIPTS = ["core", "channels", "sockets", "streams", "lines", "files"]
 # Written by someone else; run if present, with its own CLI (--impl {ours,trio,asyncio}).
-EXTERNAL_SCRIPTS = {"signal_latency": ("ours", "trio", "asyncio")}
+EXTERNAL_SCRIPTS = {
+    "signal_latency": ("ours", "trio", "asyncio"),
+    "processes": ("ours", "trio", "asyncio"),
+}
 IMPLS = ("ours", "trio", "asyncio", "uvloop")
 PEERS = ("asyncio", "trio", "uvloop")
 
@@ -99,7 +102,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=[],
         metavar="NAME",
         help="run only this workload or script (core, channels, sockets, streams, lines, files, "
-        "signal_latency, or a workload name such as pingpong); repeatable, or comma-separated",
+        "signal_latency, processes, or a workload name such as pingpong); repeatable, "
+        "or comma-separated",
     )
     parser.add_argument("--repeat", type=int, default=3, help="repetitions (best kept); 3")
     parser.add_argument(

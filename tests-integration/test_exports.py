@@ -16,10 +16,10 @@ import trio.socket
 import trio_socket
 
 DISTRIBUTION_MODULES = {
-    "trio": ["trio_core", "trio_streams", "trio_signals", "trio_files"],
+    "trio": ["trio_core", "trio_streams", "trio_signals", "trio_files", "trio_subprocess"],
     "trio.abc": ["trio_core.abc", "trio_streams.abc"],
     "trio.testing": ["trio_core.testing", "trio_streams.testing"],
-    "trio.lowlevel": ["trio_core.lowlevel"],
+    "trio.lowlevel": ["trio_core.lowlevel", "trio_streams.lowlevel", "trio_subprocess.lowlevel"],
     "trio.socket": ["trio_socket"],
     "trio.to_thread": ["trio_core.to_thread"],
     "trio.from_thread": ["trio_core.from_thread"],
@@ -31,6 +31,7 @@ LIBRARY_PACKAGES = {
     "trio_streams",
     "trio_signals",
     "trio_files",
+    "trio_subprocess",
 }
 
 
@@ -120,6 +121,9 @@ DOCUMENTED_MODULES = [
     "trio_streams.testing",
     "trio_signals",
     "trio_files",
+    "trio_streams.lowlevel",
+    "trio_subprocess",
+    "trio_subprocess.lowlevel",
 ]
 
 # Genuine exceptions: (qualified name, check) -> why.  check is one of

@@ -19,6 +19,7 @@ def test_meta_package_pins_every_component() -> None:
         "trio-streams",
         "trio-signals",
         "trio-files",
+        "trio-subprocess",
     }
     for dist, version in trio.component_versions.items():
         assert version == importlib.metadata.version(dist)

@@ -27,6 +27,7 @@ SOURCES = {
     "trio_streams": ROOT / "packages" / "trio-streams" / "src" / "trio_streams",
     "trio_signals": ROOT / "packages" / "trio-signals" / "src" / "trio_signals",
     "trio_files": ROOT / "packages" / "trio-files" / "src" / "trio_files",
+    "trio_subprocess": ROOT / "packages" / "trio-subprocess" / "src" / "trio_subprocess",
 }
 #: (module that gets the import, the import, the contract that must break)
 BREAKAGES = [
@@ -42,6 +43,9 @@ BREAKAGES = [
     ("trio_files", "import trio_streams", "trio_files imports no other sibling"),
     ("trio_signals", "import trio_files", "no other sibling imports trio_files"),
     ("trio_core", "import trio_files", "files sits directly on core"),
+    ("trio_subprocess", "import trio_socket", "imports only trio_streams and trio_core"),
+    ("trio_subprocess", "from trio_streams import _fdstream", "a private _module"),
+    ("trio_streams", "import trio_subprocess", "subprocess sits on streams and core"),
 ]
 
 

@@ -6,8 +6,9 @@ This meta-package only re-exports.  The layout:
   sync primitives, memory channels, threads, testing tools;
 * ``trio_socket`` (``trio.socket``), ``trio_streams`` (stream ABCs in
   ``trio.abc``, also at the top level as the seed names them, TLS,
-  listeners, memory streams) and ``trio_signals``
-  (``trio.catch_signals``) build on the core's public API and on its hook
+  listeners, memory streams), ``trio_signals``
+  (``trio.catch_signals``) and ``trio_subprocess`` (``trio.run_process``,
+  ``trio.Process``, ``trio.lowlevel.open_process``) build on the core's public API and on its hook
   interface, ``trio.lowlevel``.
 
 Every name here is the very object its distribution defines, so
@@ -21,6 +22,7 @@ import trio_files as _trio_files
 import trio_signals as _trio_signals
 import trio_socket as _trio_socket
 import trio_streams as _trio_streams
+import trio_subprocess as _trio_subprocess
 from trio_core import *  # noqa: F403
 from trio_files import *  # noqa: F403
 from trio_signals import *  # noqa: F403
@@ -38,6 +40,7 @@ from trio_streams.abc import (
     SendStream,
     Stream,
 )
+from trio_subprocess import *  # noqa: F403
 
 from . import _core as _core  # only so that pytest-trio can be imported; see there
 from . import abc as abc
@@ -62,6 +65,7 @@ component_versions: dict[str, str] = {
     "trio-streams": _trio_streams.__version__,
     "trio-signals": _trio_signals.__version__,
     "trio-files": _trio_files.__version__,
+    "trio-subprocess": _trio_subprocess.__version__,
 }
 
 __all__ = [
@@ -69,6 +73,7 @@ __all__ = [
     *_trio_streams.__all__,
     *_trio_signals.__all__,
     *_trio_files.__all__,
+    *_trio_subprocess.__all__,
     "AsyncResource",
     "SendStream",
     "RecvStream",

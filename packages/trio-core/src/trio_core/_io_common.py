@@ -108,6 +108,45 @@ class IOManager(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None: ...
 
+    async def wait_process_exit(self, pid: int) -> None:
+        """Block until process ``pid`` exits; only kqueue can (its process filter)."""
+        raise RuntimeError(
+            f"wait_process_exit needs the kqueue I/O manager, and this run uses "
+            f"{self.backend!r}; on Linux wait with os.pidfd_open(pid) and wait_readable, "
+            "elsewhere with os.waitid in a thread"
+        )
+
+
+async def wait_process_exit(pid: int) -> None:
+    """Block until the process ``pid`` has exited, without reaping it.
+
+    The hook for waiting on a child process where the I/O manager is kqueue
+    (macOS and the BSDs): it registers ``EVFILT_PROC`` / ``NOTE_EXIT`` for
+    ``pid``, so no thread and no ``SIGCHLD`` handler is needed.  Afterwards
+    the caller reaps the child itself (``os.waitpid(pid, os.WNOHANG)``).
+    Check ``current_statistics().io_statistics.backend == "kqueue"`` first;
+    on Linux, wait on ``os.pidfd_open(pid)`` with :func:`wait_readable`.
+
+    A checkpoint only in that it blocks, as :func:`wait_readable`: it does
+    not check for cancellation first, but cancellation does wake it.  It
+    returns at once if the process has already exited.
+
+    Args:
+        pid: the process id of a child that has not been reaped yet.
+
+    Raises:
+        RuntimeError: outside of :func:`~trio_core.run`, or if the run's I/O
+            manager is not kqueue (the message names the alternatives).
+        BusyResourceError: if another task already waits for this ``pid``.
+    """
+    try:
+        runner = GLOBAL_RUN_CONTEXT.runner
+    except AttributeError:
+        raise RuntimeError(
+            "wait_process_exit must be called from async context, inside trio_core.run()"
+        ) from None
+    await runner.io_manager.wait_process_exit(pid)
+
 
 # epoll_wait's timeout is an int of milliseconds; keep far below its limit.
 MAX_TIMEOUT = 86400.0

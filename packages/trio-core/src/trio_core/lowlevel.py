@@ -16,7 +16,8 @@ sibling's compatibility range depends on it.
 * Breaking a lot when a task exits: :func:`add_parking_lot_breaker`,
   :func:`remove_parking_lot_breaker` (and :meth:`ParkingLot.break_lot`).
 * I/O readiness: :func:`wait_readable`, :func:`wait_writable`,
-  :func:`notify_closing`.
+  :func:`notify_closing`; :func:`wait_process_exit` (kqueue's process filter,
+  for waiting on a child on macOS and the BSDs).
 * Tasks and runs: :func:`current_task`, :func:`current_root_task`,
   :class:`Task`, :func:`spawn_system_task`, :func:`current_trio_token`,
   :class:`TrioToken`, :func:`current_clock`, :func:`current_statistics`,
@@ -47,6 +48,7 @@ from ._api import wait_readable as wait_readable
 from ._api import wait_writable as wait_writable
 from ._entry_queue import TrioToken as TrioToken
 from ._io_common import IOStatistics as IOStatistics
+from ._io_common import wait_process_exit as wait_process_exit
 from ._ki import currently_ki_protected as currently_ki_protected
 from ._ki import disable_ki_protection as disable_ki_protection
 from ._ki import enable_ki_protection as enable_ki_protection
@@ -89,6 +91,7 @@ __all__ = [
     "wait_readable",
     "wait_writable",
     "notify_closing",
+    "wait_process_exit",
     "IOStatistics",
     "current_task",
     "current_root_task",

@@ -2,12 +2,16 @@
 
 The ABCs live in :mod:`trio_streams.abc` (exposed as ``trio.abc``), the
 memory streams and conformance checkers in :mod:`trio_streams.testing`
-(exposed as ``trio.testing``); everything else is here (exposed as ``trio``).
+(exposed as ``trio.testing``), :class:`FdStream` for pipes and terminals in
+:mod:`trio_streams.lowlevel` (exposed as ``trio.lowlevel``, as in modern
+Trio, and importable from here too); everything else is here (exposed as
+``trio``).
 """
 
 from importlib.metadata import version as _version
 
 from . import abc as abc
+from . import lowlevel as lowlevel
 from . import testing as testing
 from ._buffered import DEFAULT_MAX_BUFFER_SIZE as DEFAULT_MAX_BUFFER_SIZE
 from ._buffered import BufferedReceiveStream as BufferedReceiveStream
@@ -19,6 +23,9 @@ from ._connect import open_tcp_stream as open_tcp_stream
 from ._connect import open_unix_socket as open_unix_socket
 from ._exceptions import BrokenStreamError as BrokenStreamError
 from ._exceptions import NeedHandshakeError as NeedHandshakeError
+
+# Not in __all__: `import trio` shows it as trio.lowlevel.FdStream.
+from ._fdstream import FdStream as FdStream
 from ._serve import open_tcp_listeners as open_tcp_listeners
 from ._serve import serve_listeners as serve_listeners
 from ._serve import serve_tcp as serve_tcp
