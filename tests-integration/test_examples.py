@@ -261,6 +261,21 @@ def test_task_tree() -> None:
     assert "(the previous SIGUSR1 handler is back)" in out
 
 
+@covers("deadlock_detection.py")
+def test_deadlock_detection() -> None:
+    out = run_example("deadlock_detection.py")
+    assert "1. sleeping, a worker thread and a timeout: no false alarm" in out
+    assert "2. the deadlock was detected" in out
+    assert re.search(
+        r"task 'worker-1': waiting at examples/deadlock_detection\.py:\d+ in worker", out
+    )
+    assert re.search(
+        r"task 'worker-2': waiting at examples/deadlock_detection\.py:\d+ in worker", out
+    )
+    assert "got both locks" not in out
+    assert "3. the workers were cancelled, and main went on" in out
+
+
 @covers("demo.py")
 def test_demo() -> None:
     # What `nox -s demo` (the README's first command) runs, with its defaults.

@@ -28,6 +28,12 @@ The ``autojump_clock`` and ``mock_clock`` fixtures give a
 indirectly), the run uses it as its clock.  Async tests decorated with
 Hypothesis' ``@given`` run one run per example (they cannot use async
 fixtures).
+
+Deadlock detection: with ``trio_detect_deadlocks = true`` in the
+configuration, or ``--trio-detect-deadlocks`` on the command line, each test
+runs under ``run(..., detect_deadlocks=True)``: a test whose tasks are all
+blocked for good fails with :exc:`~trio_core.DeadlockError` (and the task
+tree) instead of hanging.
 """
 
 from __future__ import annotations
@@ -63,13 +69,31 @@ def _mark_fixture_error(exc: BaseException, phase: str) -> None:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Register the ``trio_mode`` ini option."""
+    """Register the ``trio_mode`` and ``trio_detect_deadlocks`` ini options and
+    the ``--trio-detect-deadlocks`` command-line flag."""
     parser.addini(
         "trio_mode",
         "run every async test function under trio_core.run (the trio-core plugin)",
         type="bool",
         default=False,
     )
+    parser.addini(
+        "trio_detect_deadlocks",
+        "run trio tests with trio_core.run(..., detect_deadlocks=True)",
+        type="bool",
+        default=False,
+    )
+    parser.addoption(
+        "--trio-detect-deadlocks",
+        action="store_true",
+        default=False,
+        help="run trio tests with deadlock detection on (fail a deadlocked test with "
+        "trio_core.DeadlockError instead of hanging); same as the trio_detect_deadlocks ini option",
+    )
+
+
+def _detect_deadlocks(config: pytest.Config) -> bool:
+    return bool(config.getoption("trio_detect_deadlocks") or config.getini("trio_detect_deadlocks"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -350,7 +374,11 @@ def _wrap_hypothesis_inner_test(item: pytest.Function, inner: Callable[..., Any]
     @functools.wraps(inner)
     def run_one_example(*args: Any, **kwargs: Any) -> None:
         __tracebackhide__ = True
-        run(functools.partial(inner, *args, **kwargs), clock=clock)
+        run(
+            functools.partial(inner, *args, **kwargs),
+            clock=clock,
+            detect_deadlocks=_detect_deadlocks(item.config),
+        )
 
     run_one_example._trio_core_async_inner = inner  # type: ignore[attr-defined]
     item.obj.hypothesis.inner_test = run_one_example
@@ -398,5 +426,6 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
             tuple(pyfuncitem._fixtureinfo.argnames),
         ),
         clock=clock,
+        detect_deadlocks=_detect_deadlocks(pyfuncitem.config),
     )
     return True
