@@ -45,6 +45,7 @@ nox.options.sessions = [
     *(f"tests({pkg})" for pkg in PACKAGES),
     "tests_poll",
     "devmode",
+    "deadlock",
     *(f"integration({py})" for py in INTEGRATION_PYTHONS),
     "typecheck",
     "lint",
@@ -147,6 +148,23 @@ def devmode(session: nox.Session) -> None:
             f"packages/{package}/tests",
             *session.posargs,
         )
+
+
+@nox.session
+def deadlock(session: nox.Session) -> None:
+    """Every package's tests and tests-integration with deadlock detection on (no false alarm).
+
+    The trio-core pytest plugin's ``--trio-detect-deadlocks`` runs every trio
+    test under ``run(..., detect_deadlocks=True)``: a test that passes
+    without it must pass with it.
+    """
+    session.install(*TEST_DEPS)
+    _install_local(session, *PACKAGES, "trio")
+    for package in PACKAGES:
+        session.run(
+            "pytest", f"packages/{package}/tests", "--trio-detect-deadlocks", *session.posargs
+        )
+    session.run("pytest", "tests-integration", "--trio-detect-deadlocks", *session.posargs)
 
 
 def _find_python(version: str) -> str | None:

@@ -247,6 +247,35 @@ def test_udp_echo() -> None:
     assert lines[4:] == ["the reply came from the server: True"]
 
 
+@covers("task_tree.py")
+def test_task_tree() -> None:
+    out = run_example("task_tree.py")
+    assert "1. the tree, from the main task:" in out
+    worker = r"task 'worker-1': waiting at examples/task_tree\.py:\d+ in worker, in Event\.wait"
+    assert re.search(worker, out), out
+    assert re.search(r"cancel scope \[deadline in (29|30)\.\d{3}s\]", out), out
+    assert "2. the same tree, built for a worker thread" in out
+    assert "3. on SIGUSR1" in out
+    assert out.count("task tree of the run (") == 3, out
+    assert "in wait_all_tasks_blocked()" in out
+    assert "(the previous SIGUSR1 handler is back)" in out
+
+
+@covers("deadlock_detection.py")
+def test_deadlock_detection() -> None:
+    out = run_example("deadlock_detection.py")
+    assert "1. sleeping, a worker thread and a timeout: no false alarm" in out
+    assert "2. the deadlock was detected" in out
+    assert re.search(
+        r"task 'worker-1': waiting at examples/deadlock_detection\.py:\d+ in worker", out
+    )
+    assert re.search(
+        r"task 'worker-2': waiting at examples/deadlock_detection\.py:\d+ in worker", out
+    )
+    assert "got both locks" not in out
+    assert "3. the workers were cancelled, and main went on" in out
+
+
 @covers("demo.py")
 def test_demo() -> None:
     # What `nox -s demo` (the README's first command) runs, with its defaults.

@@ -269,3 +269,15 @@ def test_docstring_exemptions_are_used() -> None:
         for name, check, _ in _docstring_problems(module_name)
     }
     assert set(DOCSTRING_EXEMPTIONS) <= flagged, "exemptions that silence nothing"
+
+
+def test_what_issue_19_parts_4_and_5_add_is_in_trio() -> None:
+    import trio_core
+    import trio_core.lowlevel
+
+    for name in ["format_task_tree", "print_task_tree", "dump_task_tree_on"]:
+        assert getattr(trio.lowlevel, name) is getattr(trio_core.lowlevel, name), name
+        assert name in trio_core.lowlevel.__all__, name
+    assert trio.DeadlockError is trio_core.DeadlockError
+    assert "DeadlockError" in trio.__all__
+    assert issubclass(trio.DeadlockError, RuntimeError)

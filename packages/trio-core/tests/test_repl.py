@@ -299,3 +299,26 @@ def test_other_module_and_custom_excepthook(
     assert "'[1]'" in out
     assert "json" in err.splitlines()[0]
     assert [type(e) for e in seen] == [ZeroDivisionError]
+
+
+def test_tasks_prints_the_task_tree(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _scripted_repl(
+        monkeypatch,
+        [
+            "async def background():",
+            "    await trio_core.sleep_forever()",
+            "",
+            "_ = trio_core.lowlevel.spawn_system_task(background, name='bg')",
+            "tasks()",
+            "tasks(stacks='no')",
+        ],
+    )
+    out, err = capsys.readouterr()
+    assert "tasks() prints the tree" in err
+    assert out.startswith("task tree of the run")
+    assert "task 'bg' [system]: waiting at <console>" in out
+    assert "in sleep_forever()" in out
+    assert "running (building this tree)" in out
+    assert "TypeError: stacks must be a bool" in err

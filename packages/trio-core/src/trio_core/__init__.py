@@ -42,6 +42,7 @@ from ._channel import MemoryReceiveChannel as MemoryReceiveChannel
 from ._channel import MemorySendChannel as MemorySendChannel
 from ._channel import as_safe_channel as as_safe_channel
 from ._channel import open_memory_channel as open_memory_channel
+from ._deadlock import DeadlockError as DeadlockError
 from ._exceptions import BrokenResourceError as BrokenResourceError
 from ._exceptions import BusyResourceError as BusyResourceError
 from ._exceptions import Cancelled as Cancelled
@@ -95,6 +96,7 @@ __all__ = [
     "WouldBlock",
     "TrioInternalError",
     "RunFinishedError",
+    "DeadlockError",
     "Event",
     "EventStatistics",
     "Lock",

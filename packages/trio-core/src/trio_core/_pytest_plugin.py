@@ -40,6 +40,12 @@ header.  pytest-trio drives Trio's private modules, so it cannot run on
 this project's ``trio``.  To use pytest-trio anyway, disable this plugin
 with ``-p no:trio_core`` (in ``addopts``, say); ``-p no:trio`` disables
 pytest-trio without relying on this plugin loading first.
+
+Deadlock detection: with ``trio_detect_deadlocks = true`` in the
+configuration, or ``--trio-detect-deadlocks`` on the command line, each test
+runs under ``run(..., detect_deadlocks=True)``: a test whose tasks are all
+blocked for good fails with :exc:`~trio_core.DeadlockError` (and the task
+tree) instead of hanging.
 """
 
 from __future__ import annotations
@@ -124,7 +130,9 @@ def _mark_fixture_error(exc: BaseException, phase: str) -> None:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Register the ``trio_mode`` and ``trio_run`` ini options (pytest-trio's names)."""
+    """Register the ``trio_mode``, ``trio_run`` (pytest-trio's names) and
+    ``trio_detect_deadlocks`` ini options and the ``--trio-detect-deadlocks``
+    command-line flag."""
     parser.addini(
         "trio_mode",
         "run every async test function under trio_core.run (the trio-core plugin)",
@@ -136,6 +144,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "the runner of trio tests; only 'trio' (pytest-trio's default) is supported",
         default="trio",
     )
+    parser.addini(
+        "trio_detect_deadlocks",
+        "run trio tests with trio_core.run(..., detect_deadlocks=True)",
+        type="bool",
+        default=False,
+    )
+    parser.addoption(
+        "--trio-detect-deadlocks",
+        action="store_true",
+        default=False,
+        help="run trio tests with deadlock detection on (fail a deadlocked test with "
+        "trio_core.DeadlockError instead of hanging); same as the trio_detect_deadlocks ini option",
+    )
+
+
+def _detect_deadlocks(config: pytest.Config) -> bool:
+    return bool(config.getoption("trio_detect_deadlocks") or config.getini("trio_detect_deadlocks"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -440,7 +465,11 @@ def _wrap_hypothesis_inner_test(item: pytest.Function, inner: Callable[..., Any]
     @functools.wraps(inner)
     def run_one_example(*args: Any, **kwargs: Any) -> None:
         __tracebackhide__ = True
-        run(functools.partial(inner, *args, **kwargs), clock=clock)
+        run(
+            functools.partial(inner, *args, **kwargs),
+            clock=clock,
+            detect_deadlocks=_detect_deadlocks(item.config),
+        )
 
     run_one_example._trio_core_async_inner = inner  # type: ignore[attr-defined]
     item.obj.hypothesis.inner_test = run_one_example
@@ -497,5 +526,6 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
             tuple(pyfuncitem._fixtureinfo.argnames),
         ),
         clock=clock,
+        detect_deadlocks=_detect_deadlocks(pyfuncitem.config),
     )
     return True

@@ -59,9 +59,10 @@ from ._entry_queue import TrioToken
 from ._exceptions import BrokenResourceError, ClosedResourceError, RunFinishedError
 from ._ki import disable_ki_protection, enable_ki_protection
 from ._run import run
+from ._tasktree import print_task_tree
 from ._traps import checkpoint
 
-__all__ = ["main", "TrioInteractiveConsole"]
+__all__ = ["main", "TrioInteractiveConsole", "tasks"]
 
 _PS1: Final = ">>> "
 _PS2: Final = "... "
@@ -267,6 +268,23 @@ def _setup_line_editor(namespace: dict[str, Any]) -> None:
         readline.parse_and_bind("tab: complete")
 
 
+def tasks(stacks: bool = False) -> None:
+    """Print the tree of tasks, nurseries and cancel scopes of the REPL's run.
+
+    In the REPL's namespace as ``tasks()``: the system tasks started with
+    ``spawn_system_task`` keep running between prompts, and this shows
+    where each one waits (see :func:`trio_core.lowlevel.format_task_tree`).
+    The main task is the one running the statement.  Not a checkpoint.
+
+    Args:
+        stacks: if True, also list every frame of each task's await chain.
+
+    Raises:
+        TypeError: if ``stacks`` is not a bool.
+    """
+    print_task_tree(sys.stdout, stacks=stacks)
+
+
 def main(module_name: str = "trio_core") -> None:
     """Run the async REPL in this process, until Control-D or ``exit()``.
 
@@ -291,11 +309,13 @@ def main(module_name: str = "trio_core") -> None:
         "__doc__": None,
         "__builtins__": builtins,
         module_name: module,
+        "tasks": tasks,
     }
     banner = (
         f"{module_name} {version} async REPL, Python {sys.version.split()[0]} on {sys.platform}\n"
         f'Use "await" directly instead of "{module_name}.run()".\n'
-        f'"{module_name}" is already imported.  Control-D (or exit()) leaves.'
+        f'"{module_name}" is already imported.  Control-D (or exit()) leaves.\n'
+        "tasks() prints the tree of the run's tasks."
     )
     if sys.stdin.isatty():
         _setup_line_editor(namespace)

@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 from outcome import Error, Outcome, Value
 
 from ._cancel import CancelScope, _abort_always, _Deadlines
+from ._deadlock import _DeadlockDetector
 from ._entry_queue import TrioToken, _EntryQueue
 from ._exceptions import RunFinishedError, TrioInternalError
 from ._io_common import IOManager, IOStatistics, make_io_manager
@@ -162,6 +163,8 @@ class Runner:
         self.clock_autojump_threshold: float = getattr(clock, "_autojump_threshold", _inf)
         self.asyncgens: weakref.WeakSet[Any] = weakref.WeakSet()
         self.prev_asyncgen_hooks: Any = None
+        # run(..., detect_deadlocks=True) sets this (see _deadlock).
+        self.deadlock_detector: _DeadlockDetector | None = None
         for instrument in instruments:
             self.add_instrument(instrument)
 
@@ -465,6 +468,7 @@ class Runner:
         context = GLOBAL_RUN_CONTEXT
         checkpoint_msg = _CHECKPOINT
         shielded_msg = _SHIELDED_CHECKPOINT
+        detector = self.deadlock_detector
         while self.init_task is not None:
             idle_primed = 0
             if runq_holder.runq:
@@ -481,6 +485,8 @@ class Runner:
                 elif self.clock_autojump_threshold < timeout:
                     timeout = self.clock_autojump_threshold
                     idle_primed = 2
+                if detector is not None:
+                    timeout = detector.check(timeout)
             if "before_io_wait" in instruments:
                 self.call_instruments("before_io_wait", timeout)
             events = io.get_events(timeout)
@@ -574,6 +580,7 @@ def run(
     clock: Clock | None = None,
     instruments: tuple[Instrument, ...] | list[Instrument] = (),
     strict_exception_groups: bool = True,
+    detect_deadlocks: bool = False,
 ) -> T:
     """Run ``async_fn(*args)`` as the main task of a new event loop, and return its result.
 
@@ -590,14 +597,23 @@ def run(
         instruments: :class:`trio_core.abc.Instrument` objects to install.
         strict_exception_groups: if True (the default), nurseries always wrap
             errors in an :exc:`ExceptionGroup`.
+        detect_deadlocks: if True, raise :exc:`DeadlockError` in the main
+            task when every task is blocked and nothing can wake any of
+            them (no I/O, deadline, thread, signal handler or
+            ``run_sync_soon`` callback pending; the docs' deadlock page
+            says exactly what counts).  Off by default; costs nothing when
+            off.
 
     Returns:
         What ``async_fn`` returned.
 
     Raises:
         RuntimeError: if called from inside another ``run`` in this thread.
-        TypeError: if ``async_fn`` is not an async function, or ``clock`` is
-            not a :class:`~trio_core.abc.Clock` instance.
+        TypeError: if ``async_fn`` is not an async function, ``clock`` is
+            not a :class:`~trio_core.abc.Clock` instance, or
+            ``detect_deadlocks`` is not a bool.
+        DeadlockError: with ``detect_deadlocks=True``, when the run was
+            deadlocked and the main task let the error escape.
         TrioInternalError: if the run's own machinery failed, as in Trio: a
             system task or a ``run_sync_soon`` callback raised, or an abort
             function returned something other than an :class:`Abort` (the
@@ -634,7 +650,11 @@ def run(
             f"trio_core.run() clock must be a trio_core.abc.Clock instance, such as "
             f"trio_core.testing.MockClock(), got {clock!r}{hint}"
         )
+    if not isinstance(detect_deadlocks, bool):
+        raise TypeError(f"detect_deadlocks must be a bool, got {detect_deadlocks!r}")
     runner = Runner(clock, tuple(instruments), strict_exception_groups)
+    if detect_deadlocks:
+        runner.deadlock_detector = _DeadlockDetector(runner)
     GLOBAL_RUN_CONTEXT.runner = runner
     ki_handler = runner.ki_handler
     installed_ki = False
@@ -700,6 +720,8 @@ def run(
         matched, _ = outcome.error.split(KeyboardInterrupt)
         if matched is not None:
             raise KeyboardInterrupt from outcome.error
+    if runner.deadlock_detector is not None:
+        runner.deadlock_detector.reraise(outcome)
     return outcome.unwrap()  # type: ignore[no-any-return]
 
 

@@ -64,6 +64,8 @@ class _Worker:
                 deliver(result)
             except BaseException:
                 _logger.exception("the deliver callback of a worker thread job raised")
+            finally:
+                self._cache.job_done()
             del deliver, result
 
 
@@ -71,6 +73,9 @@ class _ThreadCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._idle: list[_Worker] = []
+        # Jobs handed out whose deliver() has not returned yet: the deadlock
+        # detector (_deadlock) counts each as a thread that may wake a run.
+        self.jobs_in_flight = 0
 
     def start_thread_soon(
         self,
@@ -80,12 +85,21 @@ class _ThreadCache:
     ) -> None:
         with self._lock:
             worker = self._idle.pop() if self._idle else None
+            self.jobs_in_flight += 1
         if worker is None:
             worker = _Worker(self)
             worker.give((fn, deliver, name))
             worker.thread.start()
         else:
             worker.give((fn, deliver, name))
+
+    def job_done(self) -> None:
+        with self._lock:
+            self.jobs_in_flight -= 1
+
+    def idle_threads(self) -> list[threading.Thread]:
+        with self._lock:
+            return [worker.thread for worker in self._idle]
 
     def idle(self, worker: _Worker) -> None:
         with self._lock:

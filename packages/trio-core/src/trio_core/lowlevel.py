@@ -23,6 +23,8 @@ sibling's compatibility range depends on it.
   :class:`TrioToken`, :func:`current_clock`, :func:`current_statistics`,
   :class:`RunVar`, :func:`start_thread_soon`.
 * Instruments: :func:`add_instrument`, :func:`remove_instrument`.
+* Debugging: :func:`format_task_tree`, :func:`print_task_tree` and
+  :func:`dump_task_tree_on` (the tree of tasks, nurseries and cancel scopes).
 * Control-C: :func:`enable_ki_protection`, :func:`disable_ki_protection`,
   :func:`currently_ki_protected`.
 """
@@ -60,6 +62,9 @@ from ._parking_lot import add_parking_lot_breaker as add_parking_lot_breaker
 from ._parking_lot import remove_parking_lot_breaker as remove_parking_lot_breaker
 from ._run import RunStatistics as RunStatistics
 from ._tasks import Task as Task
+from ._tasktree import dump_task_tree_on as dump_task_tree_on
+from ._tasktree import format_task_tree as format_task_tree
+from ._tasktree import print_task_tree as print_task_tree
 from ._thread_cache import start_thread_soon as start_thread_soon
 from ._traps import Abort as Abort
 from ._traps import RaiseCancelT as RaiseCancelT
@@ -110,4 +115,7 @@ __all__ = [
     "disable_ki_protection",
     "currently_ki_protected",
     "start_thread_soon",
+    "format_task_tree",
+    "print_task_tree",
+    "dump_task_tree_on",
 ]
