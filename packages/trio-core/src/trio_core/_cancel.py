@@ -383,6 +383,10 @@ class CancelScope:
                     self.cancel()
                 else:
                     deadlines.add(new_deadline, self)
+                    if runner.guest_io_waiting:
+                        # Set by the host's code while a guest run's helper thread
+                        # waits with the old timeout.
+                        runner.guest_wakeup()
 
     @property
     def relative_deadline(self) -> float:

@@ -19,6 +19,8 @@ sibling's compatibility range depends on it.
   :class:`Task`, :func:`spawn_system_task`, :func:`current_trio_token`,
   :class:`TrioToken`, :func:`current_clock`, :func:`current_statistics`,
   :class:`RunVar`, :func:`start_thread_soon`.
+* Guest mode: :func:`start_guest_run` (the run loop driven by another
+  event loop, such as asyncio or a GUI toolkit's).
 * Instruments: :func:`add_instrument`, :func:`remove_instrument`.
 * Control-C: :func:`enable_ki_protection`, :func:`disable_ki_protection`,
   :func:`currently_ki_protected`.
@@ -53,6 +55,7 @@ from ._local import RunVarToken as RunVarToken
 from ._parking_lot import ParkingLot as ParkingLot
 from ._parking_lot import ParkingLotStatistics as ParkingLotStatistics
 from ._run import RunStatistics as RunStatistics
+from ._run import start_guest_run as start_guest_run
 from ._tasks import Task as Task
 from ._thread_cache import start_thread_soon as start_thread_soon
 from ._traps import Abort as Abort
@@ -101,4 +104,5 @@ __all__ = [
     "disable_ki_protection",
     "currently_ki_protected",
     "start_thread_soon",
+    "start_guest_run",
 ]
