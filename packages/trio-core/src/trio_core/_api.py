@@ -23,7 +23,7 @@ from ._cancel import CancelStatus, _check_time
 from ._ki import enable_ki_protection
 from ._run import RunStatistics
 from ._run_context import _runner, _task
-from ._traps import Abort, RaiseCancelT, checkpoint, wait_task_rescheduled
+from ._traps import GLOBAL_RUN_CONTEXT, Abort, RaiseCancelT, checkpoint, wait_task_rescheduled
 
 if TYPE_CHECKING:
     from ._entry_queue import TrioToken
@@ -47,6 +47,8 @@ __all__ = [
     "wait_writable",
     "notify_closing",
     "wait_all_tasks_blocked",
+    "in_trio_run",
+    "in_trio_task",
 ]
 
 _inf: Final = math.inf
@@ -299,3 +301,22 @@ async def wait_all_tasks_blocked(cushion: float = 0.0) -> None:
         return Abort.SUCCEEDED
 
     await wait_task_rescheduled(abort)
+
+
+def in_trio_run() -> bool:
+    """Return True if a run (:func:`run`, or a guest run) is active in this thread.
+
+    True exactly when :func:`current_time` would succeed: also in the host
+    loop's own callbacks while a guest run is active, and in ``run_sync_soon``
+    callbacks.  False in worker threads.  Not a checkpoint.
+    """
+    return hasattr(GLOBAL_RUN_CONTEXT, "runner")
+
+
+def in_trio_task() -> bool:
+    """Return True if the calling code runs in a task of a run, in this thread.
+
+    True exactly when :func:`current_task` would succeed (so False in a guest
+    run's host code between turns, and in worker threads).  Not a checkpoint.
+    """
+    return hasattr(GLOBAL_RUN_CONTEXT, "task")

@@ -21,11 +21,12 @@ The run loop is spread over a few modules, each named for what it holds:
 
 :func:`run` builds a :class:`Runner` and steps tasks until the *init* task
 (which owns the *system nursery*, holding the main task and the system
-tasks) has exited.  Each turn of :meth:`Runner.main_loop` (the turn itself is
-:meth:`Runner.run_turn`, shared with guest mode) asks the I/O manager for events, with a timeout computed from the run queue, the next
-deadline, and the idle waiters (``wait_all_tasks_blocked``, MockClock's
-autojump); expires the deadlines that have passed; then steps every task
-that was runnable at the start of the turn, once.
+tasks) has exited.  Each turn of :meth:`Runner.main_loop` (the turn itself
+is :meth:`Runner.run_turn`, shared with guest mode) asks the I/O manager for
+events, with a timeout computed from the run queue, the next deadline, and
+the idle waiters (``wait_all_tasks_blocked``, MockClock's autojump);
+expires the deadlines that have passed; then steps every task that was
+runnable at the start of the turn, once.
 
 I/O: an :class:`~trio_core._io_common.IOManager` (epoll, kqueue or poll),
 picked by :func:`~trio_core._io_common.make_io_manager`.  The managers sit
@@ -53,6 +54,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
+import sniffio
 from outcome import Error, Outcome, Value
 
 from ._cancel import CancelScope, _abort_always, _Deadlines
@@ -788,6 +790,11 @@ def run(
     """
     checked_clock = _check_run_arguments("run", async_fn, clock)
     runner = Runner(checked_clock, tuple(instruments), strict_exception_groups)
+    # sniffio.current_async_library() looks at this thread-local first: as in
+    # Trio, "trio" for the whole run, in this thread only (worker threads
+    # have their own, and say nothing).
+    sniffio_state = sniffio.thread_local
+    prev_library, sniffio_state.name = sniffio_state.name, "trio"
     try:
         _start_run(runner, async_fn, args, take_wakeup_fd=True)
         runner.main_loop()
@@ -796,6 +803,7 @@ def run(
     except BaseException as exc:
         raise TrioInternalError("the run loop crashed; this is a bug in trio-core") from exc
     finally:
+        sniffio_state.name = prev_library
         _end_run(runner)
     return _run_outcome(runner).unwrap()  # type: ignore[no-any-return]
 
@@ -856,7 +864,10 @@ class _GuestRun:
     @enable_ki_protection
     def tick(self, events: Any) -> None:
         # One turn of the scheduler, in a callback on the host's thread.
+        # sniffio says "trio" during the turn, and the host's name between turns.
         runner = self.runner
+        sniffio_state = sniffio.thread_local
+        prev_library, sniffio_state.name = sniffio_state.name, "trio"
         try:
             if self.timeout is not None and "after_io_wait" in runner.instruments:
                 runner.call_instruments("after_io_wait", self.timeout)
@@ -867,6 +878,7 @@ class _GuestRun:
             if hasattr(GLOBAL_RUN_CONTEXT, "task"):
                 del GLOBAL_RUN_CONTEXT.task
             if runner.init_task is None:
+                sniffio_state.name = prev_library
                 self.finish(None)
                 return
             timeout, self.idle_primed = runner.next_timeout()
@@ -875,8 +887,10 @@ class _GuestRun:
                 runner.call_instruments("before_io_wait", timeout)
             ready = runner.io_manager.get_events(0)
         except BaseException as exc:
+            sniffio_state.name = prev_library
             self.finish(exc)
             return
+        sniffio_state.name = prev_library
         if ready or timeout <= 0:
             self.not_threadsafe(functools.partial(self.tick, ready))
             return
@@ -1009,7 +1023,12 @@ def start_guest_run(
         _start_run(runner, async_fn, args, take_wakeup_fd=not host_uses_signal_set_wakeup_fd)
         # One turn here, synchronously: the init task opens the system nursery
         # and spawns the main task (no user code runs yet).
-        runner.run_turn((), 0)
+        sniffio_state = sniffio.thread_local
+        prev_library, sniffio_state.name = sniffio_state.name, "trio"
+        try:
+            runner.run_turn((), 0)
+        finally:
+            sniffio_state.name = prev_library
         if hasattr(GLOBAL_RUN_CONTEXT, "task"):
             del GLOBAL_RUN_CONTEXT.task
     except BaseException as exc:

@@ -19,6 +19,7 @@ sibling's compatibility range depends on it.
   :class:`Task`, :func:`spawn_system_task`, :func:`current_trio_token`,
   :class:`TrioToken`, :func:`current_clock`, :func:`current_statistics`,
   :class:`RunVar`, :func:`start_thread_soon`.
+* Where am I: :func:`in_trio_run`, :func:`in_trio_task`.
 * Guest mode: :func:`start_guest_run` (the run loop driven by another
   event loop, such as asyncio or a GUI toolkit's).
 * Instruments: :func:`add_instrument`, :func:`remove_instrument`.
@@ -39,6 +40,8 @@ from ._api import current_root_task as current_root_task
 from ._api import current_statistics as current_statistics
 from ._api import current_task as current_task
 from ._api import current_trio_token as current_trio_token
+from ._api import in_trio_run as in_trio_run
+from ._api import in_trio_task as in_trio_task
 from ._api import notify_closing as notify_closing
 from ._api import remove_instrument as remove_instrument
 from ._api import reschedule as reschedule
@@ -105,4 +108,6 @@ __all__ = [
     "currently_ki_protected",
     "start_thread_soon",
     "start_guest_run",
+    "in_trio_run",
+    "in_trio_task",
 ]
