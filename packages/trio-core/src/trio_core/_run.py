@@ -65,7 +65,13 @@ from ._ki import _mark_task_boundary, enable_ki_protection, ki_protection_enable
 from ._run_context import _task
 from ._tasks import Nursery, Task, _coroutine_or_error, _name_of, open_nursery
 from ._thread_cache import start_thread_soon
-from ._traps import _CHECKPOINT, _SHIELDED_CHECKPOINT, GLOBAL_RUN_CONTEXT, _ErrorWithContext
+from ._traps import (
+    _CHECKPOINT,
+    _SHIELDED_CHECKPOINT,
+    GLOBAL_RUN_CONTEXT,
+    _ErrorWithContext,
+    _PermanentlyDetach,
+)
 from .abc import Clock
 
 if TYPE_CHECKING:
@@ -600,6 +606,14 @@ class Runner:
                     if self.ki_pending and task is self.main_task:
                         task._attempt_delivery_of_pending_ki()
                     task._attempt_delivery_of_any_pending_cancel()
+                elif type(msg) is _PermanentlyDetach:
+                    # The coroutine now belongs to another runner: the task exits.
+                    final = msg.outcome
+                    if type(final) is Error:
+                        self.task_exited(task, final.error)
+                    else:
+                        self.task_exited(task, None, final.unwrap())
+                    del final
                 else:
                     task._next_send_fn = task.coro.throw
                     task._next_send = TypeError(

@@ -20,6 +20,9 @@ sibling's compatibility range depends on it.
   :class:`TrioToken`, :func:`current_clock`, :func:`current_statistics`,
   :class:`RunVar`, :func:`start_thread_soon`.
 * Where am I: :func:`in_trio_run`, :func:`in_trio_task`.
+* Other coroutine runners: :func:`temporarily_detach_coroutine_object`,
+  :func:`reattach_detached_coroutine_object`,
+  :func:`permanently_detach_coroutine_object` (what trio-asyncio builds on).
 * Guest mode: :func:`start_guest_run` (the run loop driven by another
   event loop, such as asyncio or a GUI toolkit's).
 * Instruments: :func:`add_instrument`, :func:`remove_instrument`.
@@ -43,9 +46,12 @@ from ._api import current_trio_token as current_trio_token
 from ._api import in_trio_run as in_trio_run
 from ._api import in_trio_task as in_trio_task
 from ._api import notify_closing as notify_closing
+from ._api import permanently_detach_coroutine_object as permanently_detach_coroutine_object
+from ._api import reattach_detached_coroutine_object as reattach_detached_coroutine_object
 from ._api import remove_instrument as remove_instrument
 from ._api import reschedule as reschedule
 from ._api import spawn_system_task as spawn_system_task
+from ._api import temporarily_detach_coroutine_object as temporarily_detach_coroutine_object
 from ._api import wait_readable as wait_readable
 from ._api import wait_writable as wait_writable
 from ._entry_queue import TrioToken as TrioToken
@@ -110,4 +116,7 @@ __all__ = [
     "start_guest_run",
     "in_trio_run",
     "in_trio_task",
+    "temporarily_detach_coroutine_object",
+    "permanently_detach_coroutine_object",
+    "reattach_detached_coroutine_object",
 ]
