@@ -526,21 +526,22 @@ class Runner:
 
     @enable_ki_protection
     def main_loop(self) -> None:
-        io = self.io_manager
-        instruments = self.instruments
-        next_timeout = self.next_timeout
-        run_turn = self.run_turn
-        while self.init_task is not None:
-            timeout, idle_primed = next_timeout()
-            if "before_io_wait" in instruments:
-                self.call_instruments("before_io_wait", timeout)
-            events = io.get_events(timeout)
-            if "after_io_wait" in instruments:
-                self.call_instruments("after_io_wait", timeout)
-            run_turn(events, idle_primed)
+        timeout, idle_primed = self.next_timeout()
+        if "before_io_wait" in self.instruments:
+            self.call_instruments("before_io_wait", timeout)
+        events = self.io_manager.get_events(timeout)
+        if "after_io_wait" in self.instruments:
+            self.call_instruments("after_io_wait", timeout)
+        self.run_turn(events, idle_primed, keep_going=True)
 
     @_mark_task_boundary
-    def run_turn(self, events: Any, idle_primed: int) -> None:
+    def run_turn(self, events: Any, idle_primed: int, keep_going: bool = False) -> None:
+        """One turn of the loop (a guest run's callback), or with ``keep_going``
+        every turn until the init task exits, waiting for I/O in between (run()).
+
+        One function for both, so that run()'s loop keeps its locals across
+        turns instead of paying a call and their set-up each turn.
+        """
         runq_holder = self
         deadlines = self.deadlines
         clock = self.clock
@@ -548,83 +549,97 @@ class Runner:
         context = GLOBAL_RUN_CONTEXT
         checkpoint_msg = _CHECKPOINT
         shielded_msg = _SHIELDED_CHECKPOINT
-        if events:
-            self.io_manager.process_events(events)
-        if deadlines._heap:
-            deadlines.expire(clock.current_time())
-        if idle_primed and not runq_holder.runq and not events:
-            if idle_primed == 1:
-                waiting = self.waiting_for_idle
-                cushion = waiting[0][0]
-                while waiting and waiting[0][0] == cushion:
-                    _, _, task = waiting.pop(0)
-                    self._reschedule_value(task, None)
-            else:
-                autojump = getattr(clock, "_autojump", None)
-                if autojump is not None:
-                    autojump()
+        io = self.io_manager
+        next_timeout = self.next_timeout
+        while True:
+            if events:
+                io.process_events(events)
+            if deadlines._heap:
+                deadlines.expire(clock.current_time())
+            if idle_primed and not runq_holder.runq and not events:
+                if idle_primed == 1:
+                    waiting = self.waiting_for_idle
+                    cushion = waiting[0][0]
+                    while waiting and waiting[0][0] == cushion:
+                        _, _, task = waiting.pop(0)
+                        self._reschedule_value(task, None)
+                else:
+                    autojump = getattr(clock, "_autojump", None)
+                    if autojump is not None:
+                        autojump()
 
-        batch = runq_holder.runq
-        runq_holder.runq = []
-        for task in batch:
-            context.task = task
-            send_fn = task._next_send_fn
-            value = task._next_send
-            task._next_send_fn = task._next_send = None
-            if "before_task_step" in instruments:
-                self.call_instruments("before_task_step", task)
-            self.stepping = True
-            try:
-                msg = task.context.run(send_fn, value)  # type: ignore[arg-type]
-            except StopIteration as stop:
-                self.stepping = False
-                self.task_exited(task, None, stop.value)
-            except BaseException as exc:
-                self.stepping = False
-                tb = exc.__traceback__
-                self.task_exited(task, exc.with_traceback(tb.tb_next if tb else None))
-                del exc, tb
-            else:
-                self.stepping = False
-                if msg is checkpoint_msg:
-                    if task._cancel_status.effectively_cancelled or (
-                        self.ki_pending and task is self.main_task
-                    ):
-                        task._abort_func = _abort_always
-                        if self.ki_pending and task is self.main_task:
-                            task._attempt_delivery_of_pending_ki()
+            batch = runq_holder.runq
+            runq_holder.runq = []
+            for task in batch:
+                context.task = task
+                send_fn = task._next_send_fn
+                value = task._next_send
+                task._next_send_fn = task._next_send = None
+                if "before_task_step" in instruments:
+                    self.call_instruments("before_task_step", task)
+                self.stepping = True
+                try:
+                    msg = task.context.run(send_fn, value)  # type: ignore[arg-type]
+                except StopIteration as stop:
+                    self.stepping = False
+                    self.task_exited(task, None, stop.value)
+                except BaseException as exc:
+                    self.stepping = False
+                    tb = exc.__traceback__
+                    self.task_exited(task, exc.with_traceback(tb.tb_next if tb else None))
+                    del exc, tb
+                else:
+                    self.stepping = False
+                    if msg is checkpoint_msg:
+                        if task._cancel_status.effectively_cancelled or (
+                            self.ki_pending and task is self.main_task
+                        ):
+                            task._abort_func = _abort_always
+                            if self.ki_pending and task is self.main_task:
+                                task._attempt_delivery_of_pending_ki()
+                            else:
+                                task._attempt_delivery_of_any_pending_cancel()
                         else:
-                            task._attempt_delivery_of_any_pending_cancel()
-                    else:
+                            task._next_send_fn = task.coro.send
+                            runq_holder.runq.append(task)
+                    elif msg is shielded_msg:
                         task._next_send_fn = task.coro.send
                         runq_holder.runq.append(task)
-                elif msg is shielded_msg:
-                    task._next_send_fn = task.coro.send
-                    runq_holder.runq.append(task)
-                elif callable(msg):
-                    task._abort_func = msg
-                    if self.ki_pending and task is self.main_task:
-                        task._attempt_delivery_of_pending_ki()
-                    task._attempt_delivery_of_any_pending_cancel()
-                elif type(msg) is _PermanentlyDetach:
-                    # The coroutine now belongs to another runner: the task exits.
-                    final = msg.outcome
-                    if type(final) is Error:
-                        self.task_exited(task, final.error)
+                    elif callable(msg):
+                        task._abort_func = msg
+                        if self.ki_pending and task is self.main_task:
+                            task._attempt_delivery_of_pending_ki()
+                        task._attempt_delivery_of_any_pending_cancel()
+                    elif type(msg) is _PermanentlyDetach:
+                        # The coroutine now belongs to another runner: the task exits.
+                        final = msg.outcome
+                        if type(final) is Error:
+                            self.task_exited(task, final.error)
+                        else:
+                            self.task_exited(task, None, final.unwrap())
+                        del final
                     else:
-                        self.task_exited(task, None, final.unwrap())
-                    del final
-                else:
-                    task._next_send_fn = task.coro.throw
-                    task._next_send = TypeError(
-                        f"trio_core.run() got an unexpected message {msg!r} from {task!r}: "
-                        "this usually means it awaited an object from another async "
-                        "library (asyncio, say), which cannot work inside trio_core.run()"
-                    )
-                    runq_holder.runq.append(task)
-            if "after_task_step" in instruments:
-                self.call_instruments("after_task_step", task)
-        del batch
+                        task._next_send_fn = task.coro.throw
+                        task._next_send = TypeError(
+                            f"trio_core.run() got an unexpected message {msg!r} from {task!r}: "
+                            "this usually means it awaited an object from another async "
+                            "library (asyncio, say), which cannot work inside trio_core.run()"
+                        )
+                        runq_holder.runq.append(task)
+                if "after_task_step" in instruments:
+                    self.call_instruments("after_task_step", task)
+            del batch
+            if not keep_going or self.init_task is None:
+                return
+            if runq_holder.runq:
+                timeout, idle_primed = 0.0, 0
+            else:
+                timeout, idle_primed = next_timeout()
+            if "before_io_wait" in instruments:
+                self.call_instruments("before_io_wait", timeout)
+            events = io.get_events(timeout)
+            if "after_io_wait" in instruments:
+                self.call_instruments("after_io_wait", timeout)
 
     def close(self) -> None:
         self.entry_queue.done = True
