@@ -95,10 +95,17 @@ async def test_the_first_cancellation_of_a_scope_is_the_one_recorded() -> None:
     assert info.value.reason == "first"
 
 
-async def test_cancel_takes_its_reason_by_keyword_and_as_a_str() -> None:
+async def test_cancel_takes_its_reason_positionally_or_by_keyword_and_as_a_str() -> None:
+    # AnyIO's trio backend calls scope.cancel(reason) positionally.
+    positional, keyword = trio_core.CancelScope(), trio_core.CancelScope()
+    positional.cancel("given")
+    keyword.cancel(reason="given")
+    for scope in (positional, keyword):
+        with scope:
+            with pytest.raises(trio_core.Cancelled) as info:
+                await lowlevel.checkpoint()
+        assert info.value.reason == "given"
     scope = trio_core.CancelScope()
-    with pytest.raises(TypeError):
-        scope.cancel("positional")  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="reason must be a str"):
         scope.cancel(reason=3)  # type: ignore[arg-type]
     assert not scope.cancel_called

@@ -471,7 +471,7 @@ class CancelScope:
             self._cancel_status.recalculate()
 
     @enable_ki_protection
-    def cancel(self, *, reason: str | None = None) -> None:
+    def cancel(self, reason: str | None = None) -> None:
         """Cancel this scope: every checkpoint in its block now raises :exc:`Cancelled`.
 
         Idempotent, not a checkpoint, and may be called before the scope is
@@ -482,7 +482,7 @@ class CancelScope:
 
         Args:
             reason: a message saying why, carried by the :exc:`Cancelled`
-                exceptions (keyword only, as in Trio).
+                exceptions (AnyIO passes it positionally, as Trio allows).
 
         Raises:
             TypeError: if ``reason`` is neither a str nor None.
