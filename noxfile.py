@@ -285,6 +285,7 @@ def build(session: nox.Session) -> None:
         "--only-binary=:all:",
         "idna>=3.4",
         "outcome>=1.3",
+        "sniffio>=1.3",
     )
     for name in names:
         venv = ROOT / ".nox" / f"build-check-{name}"

@@ -38,7 +38,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-SCRIPTS = ["core", "channels", "sockets", "streams", "lines", "files"]
+SCRIPTS = ["core", "channels", "sockets", "streams", "lines", "files", "guest"]
 # Written by someone else; run if present, with its own CLI (--impl {ours,trio,asyncio}).
 EXTERNAL_SCRIPTS = {
     "signal_latency": ("ours", "trio", "asyncio"),
@@ -102,7 +102,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=[],
         metavar="NAME",
         help="run only this workload or script (core, channels, sockets, streams, lines, files, "
-        "signal_latency, processes, or a workload name such as pingpong); repeatable, "
+        "guest, signal_latency, processes, or a workload name such as pingpong); repeatable, "
         "or comma-separated",
     )
     parser.add_argument("--repeat", type=int, default=3, help="repetitions (best kept); 3")

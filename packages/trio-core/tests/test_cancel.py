@@ -119,7 +119,7 @@ def test_cancelled_cannot_be_constructed_by_user_code() -> None:
     with pytest.raises(TypeError, match="no public constructor"):
         trio_core.Cancelled()
     with pytest.raises(TypeError):
-        trio_core.Cancelled("message")
+        trio_core.Cancelled("message")  # type: ignore[call-arg]
 
 
 async def test_cancelled_is_a_baseexception_and_pickles() -> None:
@@ -129,9 +129,14 @@ async def test_cancelled_is_a_baseexception_and_pickles() -> None:
             await lowlevel.checkpoint()
         except trio_core.Cancelled as exc:
             assert not isinstance(exc, Exception)  # type: ignore[unreachable]
-            assert str(exc) == "Cancelled"
+            assert str(exc).startswith("Cancelled due to explicit")
             copy = pickle.loads(pickle.dumps(exc))
             assert type(copy) is trio_core.Cancelled
+            assert (copy.source, copy.source_task, copy.reason) == (
+                exc.source,
+                exc.source_task,
+                exc.reason,
+            )
             raise
 
 

@@ -426,13 +426,31 @@ CHECKPOINTS: dict[str, Callable[[], Awaitable[object]]] = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(CHECKPOINTS))
+# Schedule points that are not cancellation points, as in Trio: leaving a
+# nursery with no child running, and a start() whose task starts at once.
+SCHEDULE_POINTS_ONLY = {"nursery exit", "start"}
+
+
+@pytest.mark.parametrize("name", sorted(set(CHECKPOINTS) - SCHEDULE_POINTS_ONLY))
 async def test_api_yields_even_when_it_could_complete_at_once(name: str) -> None:
     with assert_checkpoints():
         await CHECKPOINTS[name]()
 
 
-@pytest.mark.parametrize("name", sorted(CHECKPOINTS))
+@pytest.mark.parametrize("name", sorted(SCHEDULE_POINTS_ONLY))
+async def test_schedule_points_only_let_other_tasks_run(name: str) -> None:
+    ran = []
+    async with trio_core.open_nursery() as nursery:
+        nursery.start_soon(lambda: _append(ran))
+        await CHECKPOINTS[name]()
+        assert ran == [True]
+
+
+async def _append(ran: list[bool]) -> None:
+    ran.append(True)
+
+
+@pytest.mark.parametrize("name", sorted(set(CHECKPOINTS) - SCHEDULE_POINTS_ONLY))
 async def test_api_raises_cancelled_in_a_cancelled_scope(name: str) -> None:
     reached_end = False
     with trio_core.CancelScope() as scope:
@@ -440,6 +458,20 @@ async def test_api_raises_cancelled_in_a_cancelled_scope(name: str) -> None:
         await CHECKPOINTS[name]()
         reached_end = True  # pragma: no cover
     assert not reached_end
+    assert scope.cancelled_caught
+
+
+@pytest.mark.parametrize("name", sorted(SCHEDULE_POINTS_ONLY))
+async def test_schedule_points_only_do_not_raise_cancelled_in_a_cancelled_scope(
+    name: str,
+) -> None:
+    reached_end = False
+    with trio_core.CancelScope() as scope:
+        scope.cancel()
+        await CHECKPOINTS[name]()
+        reached_end = True
+        await lowlevel.checkpoint()  # the next checkpoint raises, and the scope catches it
+    assert reached_end
     assert scope.cancelled_caught
 
 

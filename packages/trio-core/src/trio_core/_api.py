@@ -23,7 +23,15 @@ from ._cancel import CancelStatus, _check_time
 from ._ki import enable_ki_protection
 from ._run import RunStatistics
 from ._run_context import _runner, _task
-from ._traps import GLOBAL_RUN_CONTEXT, Abort, RaiseCancelT, checkpoint, wait_task_rescheduled
+from ._traps import (
+    GLOBAL_RUN_CONTEXT,
+    Abort,
+    RaiseCancelT,
+    _PermanentlyDetach,
+    _yield,
+    checkpoint,
+    wait_task_rescheduled,
+)
 
 if TYPE_CHECKING:
     from ._entry_queue import TrioToken
@@ -47,6 +55,11 @@ __all__ = [
     "wait_writable",
     "notify_closing",
     "wait_all_tasks_blocked",
+    "in_trio_run",
+    "in_trio_task",
+    "temporarily_detach_coroutine_object",
+    "permanently_detach_coroutine_object",
+    "reattach_detached_coroutine_object",
 ]
 
 _inf: Final = math.inf
@@ -306,3 +319,114 @@ async def wait_all_tasks_blocked(cushion: float = 0.0) -> None:
         return Abort.SUCCEEDED
 
     await wait_task_rescheduled(abort)
+
+
+def in_trio_run() -> bool:
+    """Return True if a run (:func:`run`, or a guest run) is active in this thread.
+
+    True exactly when :func:`current_time` would succeed: also in the host
+    loop's own callbacks while a guest run is active, and in ``run_sync_soon``
+    callbacks.  False in worker threads.  Not a checkpoint.
+    """
+    return hasattr(GLOBAL_RUN_CONTEXT, "runner")
+
+
+def in_trio_task() -> bool:
+    """Return True if the calling code runs in a task of a run, in this thread.
+
+    True exactly when :func:`current_task` would succeed (so False in a guest
+    run's host code between turns, and in worker threads).  Not a checkpoint.
+    """
+    return hasattr(GLOBAL_RUN_CONTEXT, "task")
+
+
+# ------------------------------------------------ handing a coroutine to another runner
+#
+# What trio-asyncio builds on: a task's coroutine object can be driven by
+# another coroutine runner for a while (temporarily_detach_coroutine_object,
+# then reattach_detached_coroutine_object), or for good
+# (permanently_detach_coroutine_object).
+
+
+async def temporarily_detach_coroutine_object(abort_func: Callable[[RaiseCancelT], Abort]) -> Any:
+    """Park the current task and hand its coroutine object to another coroutine runner.
+
+    When this is called the coroutine runs under this library; when it
+    returns, it runs under the other runner, which resumes the coroutine
+    (``task.coro.send(value)``, with ``task`` saved from
+    :func:`current_task` first) and gets what it yields.  The task stays
+    alive, parked, until :func:`reattach_detached_coroutine_object` brings
+    the coroutine back.  A checkpoint in that it blocks the task.
+
+    Args:
+        abort_func: as for :func:`wait_task_rescheduled`, called if the task is
+            cancelled while detached; it must return :attr:`Abort.FAILED`
+            (the task can only come back through
+            :func:`reattach_detached_coroutine_object`), after arranging for
+            the other runner to stop and reattach, and calling
+            ``raise_cancel`` once back, if it can.
+
+    Returns:
+        What the other runner first sends into the coroutine (or raises what
+        it throws in).
+    """
+    return await _yield(abort_func)
+
+
+async def reattach_detached_coroutine_object(task: Task, yield_value: object) -> None:
+    """Bring a coroutine detached by :func:`temporarily_detach_coroutine_object` back.
+
+    Call it from inside that coroutine, while the other runner drives it: it
+    yields ``yield_value`` to that runner (something that makes it stop
+    driving the coroutine), and the task resumes under this library at the
+    scheduler's next turn.  A checkpoint in that it blocks until then.
+
+    Args:
+        task: the task the coroutine was detached from.
+        yield_value: what to yield to the other runner.
+
+    Raises:
+        RuntimeError: if ``task``'s coroutine is not the one running (the
+            call must come from inside it).
+    """
+    coro: Any = task.coro
+    running = getattr(coro, "cr_running", None)
+    if running is None:
+        running = getattr(coro, "gi_running", False)
+    if not running:
+        raise RuntimeError(
+            f"reattach_detached_coroutine_object() must be called from inside the coroutine "
+            f"of {task!r}, while another runner drives it; that coroutine is not running"
+        )
+    task._runner.reschedule(task, Value("reattaching"))
+    back = await _yield(yield_value)
+    assert back == "reattaching", back
+
+
+async def permanently_detach_coroutine_object(final_outcome: Outcome[Any]) -> Any:
+    """Hand the current task's coroutine object to another coroutine runner, for good.
+
+    The task exits at once, as if its coroutine had returned (or raised)
+    ``final_outcome``; the coroutine itself goes on under the other runner,
+    which resumes it (``task.coro.send(value)``) and gets what it yields.
+    Release everything of this library's first (leave cancel scopes and
+    nurseries).  Not a checkpoint for the task, which ends here.
+
+    Args:
+        final_outcome: what the task exits with (a :class:`Value` or an
+            :class:`Error`, as its nursery or :func:`run` sees it).
+
+    Returns:
+        What the other runner first sends into the coroutine (or raises what
+        it throws in).
+
+    Raises:
+        RuntimeError: if the task has nurseries open.
+    """
+    task = _task()
+    if task._child_nurseries:
+        raise RuntimeError(
+            "can't permanently detach a coroutine object with open nurseries: "
+            "leave them first (every task in them must have exited)"
+        )
+    return await _yield(_PermanentlyDetach(final_outcome))

@@ -191,6 +191,39 @@ _NO_RELATIVE = -1.0
 
 
 @final
+class _CancelReason:
+    """Why a scope was cancelled: what the :exc:`Cancelled` exceptions it causes say."""
+
+    __slots__ = ("source", "source_task", "reason")
+
+    def __init__(self, source: str, source_task: str | None = None, reason: str | None = None):
+        self.source = source
+        self.source_task = source_task
+        self.reason = reason
+
+
+_DEADLINE: Final = _CancelReason("deadline")
+
+
+def _cancelled_for(status: CancelStatus | None) -> Cancelled:
+    """A :exc:`Cancelled` for a task whose innermost cancel status is ``status``,
+    saying why the innermost cancelled scope around it was cancelled."""
+    while status is not None:
+        scope = status._scope
+        if scope._cancel_called:
+            why = scope._cancel_reason
+            if why is not None:
+                error: Cancelled = Cancelled._create(
+                    source=why.source, source_task=why.source_task, reason=why.reason
+                )
+                return error
+            break
+        status = status._parent
+    unknown: Cancelled = Cancelled._create()
+    return unknown
+
+
+@final
 class CancelScope:
     """A region of code that can be cancelled, as a whole, from outside.
 
@@ -226,6 +259,7 @@ class CancelScope:
         "_cancel_called",
         "_deadline_seq",
         "_runner",
+        "_cancel_reason",
         "cancelled_caught",
     )
 
@@ -253,6 +287,8 @@ class CancelScope:
         self._cancel_called = False
         self._deadline_seq = 0
         self._runner: Runner | None = None
+        # Why it was cancelled first (what its Cancelled exceptions say).
+        self._cancel_reason: _CancelReason | None = None
         #: True if this scope caught a :exc:`Cancelled` on its way out.
         self.cancelled_caught = False
 
@@ -274,11 +310,13 @@ class CancelScope:
             if relative == 0:
                 # move_on_after(0): expired on entry.
                 self._cancel_called = True
+                self._cancel_reason = self._cancel_reason or _DEADLINE
         elif (
             deadline != _inf and not self._cancel_called and deadline <= runner.clock.current_time()
         ):
             # Already expired: cancelled now, so the first checkpoint raises.
             self._cancel_called = True
+            self._cancel_reason = self._cancel_reason or _DEADLINE
         status = self._cancel_status = CancelStatus(self, task._cancel_status)
         task._activate_cancel_status(status)
         if deadline != _inf and not self._cancel_called:
@@ -380,9 +418,13 @@ class CancelScope:
             if new_deadline != _inf and not self._cancel_called:
                 if new_deadline <= runner.clock.current_time():
                     # Already passed: cancel now, so that the next checkpoint raises.
-                    self.cancel()
+                    self._cancel_because(_DEADLINE)
                 else:
                     deadlines.add(new_deadline, self)
+                    if runner.guest_io_waiting:
+                        # Set by the host's code while a guest run's helper thread
+                        # waits with the old timeout.
+                        runner.guest_wakeup()
 
     @property
     def relative_deadline(self) -> float:
@@ -429,14 +471,36 @@ class CancelScope:
             self._cancel_status.recalculate()
 
     @enable_ki_protection
-    def cancel(self) -> None:
+    def cancel(self, reason: str | None = None) -> None:
         """Cancel this scope: every checkpoint in its block now raises :exc:`Cancelled`.
 
         Idempotent, not a checkpoint, and may be called before the scope is
-        entered (it is then cancelled as soon as it is entered).
+        entered (it is then cancelled as soon as it is entered).  The
+        :exc:`Cancelled` exceptions say why: ``source`` ``"explicit"``, the
+        calling task as ``source_task``, and ``reason``, as in Trio 0.32+.
+        Only the first cancellation of a scope is recorded.
+
+        Args:
+            reason: a message saying why, carried by the :exc:`Cancelled`
+                exceptions (AnyIO passes it positionally, as Trio allows).
+
+        Raises:
+            TypeError: if ``reason`` is neither a str nor None.
         """
+        if reason is not None and not isinstance(reason, str):
+            raise TypeError(f"CancelScope.cancel() reason must be a str or None, got {reason!r}")
         if self._cancel_called:
             return
+        task = getattr(GLOBAL_RUN_CONTEXT, "task", None)
+        self._cancel_because(
+            _CancelReason("explicit", repr(task) if task is not None else None, reason)
+        )
+
+    def _cancel_because(self, why: _CancelReason) -> None:
+        if self._cancel_called:
+            return
+        if self._cancel_reason is None:
+            self._cancel_reason = why
         self._cancel_called = True
         if self._deadline_seq and self._runner is not None:
             self._runner.deadlines.discard(self)
@@ -444,7 +508,7 @@ class CancelScope:
             self._cancel_status.recalculate()
 
     def _deadline_expired(self) -> None:
-        self.cancel()
+        self._cancel_because(_DEADLINE)
 
     @property
     def cancel_called(self) -> bool:
@@ -462,7 +526,7 @@ class CancelScope:
             else:
                 runner = None  # exited: its deadline no longer applies
             if runner is not None and runner.clock.current_time() >= self._deadline:
-                self.cancel()
+                self._cancel_because(_DEADLINE)
         return self._cancel_called
 
 

@@ -142,7 +142,8 @@ class TrioToken(metaclass=_NoPublicConstructor):
     No public constructor.  Tokens compare and hash by identity: one token per run.
     """
 
-    __slots__ = ("_entry_queue",)
+    # Weakly referenceable, as in Trio: AnyIO keys a WeakKeyDictionary by it.
+    __slots__ = ("_entry_queue", "__weakref__")
 
     def __init__(self, entry_queue: _EntryQueue) -> None:
         self._entry_queue = entry_queue

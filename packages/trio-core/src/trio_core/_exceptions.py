@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, NoReturn, final
 
 __all__ = [
@@ -37,13 +38,53 @@ class Cancelled(BaseException, metaclass=_NoPublicConstructor):
     It derives from :exc:`BaseException` so that ``except Exception`` does not
     swallow it by mistake.  Let it propagate: the cancel scope that caused it
     catches it.  User code cannot construct it (use :meth:`CancelScope.cancel`).
+
+    As in Trio 0.32+, it says why, in its ``str()`` and in three attributes,
+    taken from the innermost cancelled scope around the checkpoint:
+
+    Attributes:
+        source: ``"deadline"`` (the scope's deadline passed), ``"explicit"``
+            (:meth:`CancelScope.cancel` was called), ``"nursery"`` (a child
+            task of the nursery raised, so the nursery cancelled the rest),
+            ``"KeyboardInterrupt"``, or ``"unknown"``.
+        source_task: the ``repr()`` of the task that called ``cancel()`` or
+            whose error made the nursery cancel (None if there was none, for
+            a deadline say).
+        reason: the ``reason`` given to :meth:`CancelScope.cancel`, or None.
     """
 
+    def __init__(
+        self,
+        *,
+        source: str = "unknown",
+        source_task: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.source = source
+        self.source_task = source_task
+        self.reason = reason
+
     def __str__(self) -> str:
-        return "Cancelled"
+        because = f" with reason {self.reason!r}" if self.reason is not None else ""
+        return f"Cancelled due to {self.source}{because} from task {self.source_task}"
+
+    def __repr__(self) -> str:
+        return (
+            f"Cancelled(source={self.source!r}, source_task={self.source_task!r}, "
+            f"reason={self.reason!r})"
+        )
 
     def __reduce__(self) -> Any:
-        return (Cancelled._create, ())
+        return (
+            functools.partial(
+                Cancelled._create,
+                source=self.source,
+                source_task=self.source_task,
+                reason=self.reason,
+            ),
+            (),
+        )
 
 
 class TooSlowError(Exception):

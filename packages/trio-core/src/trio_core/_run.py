@@ -9,7 +9,9 @@ The run loop is spread over a few modules, each named for what it holds:
   built on them);
 * ``_tasks``: tasks and nurseries;
 * ``_entry_queue``: the ``run_sync_soon`` queue and :class:`TrioToken`;
-* ``_run`` (here): the :class:`Runner` and :func:`run`;
+* ``_run`` (here): the :class:`Runner`, :func:`run`, and guest mode
+  (:func:`start_guest_run`: the same Runner driven by another event loop;
+  see the comment above ``_GuestRun``);
 * ``_api``: the public functions that reach into the current run
   (``current_time``, ``reschedule``, ``spawn_system_task``, ``wait_readable``,
   ``wait_all_tasks_blocked``, ...);
@@ -19,11 +21,12 @@ The run loop is spread over a few modules, each named for what it holds:
 
 :func:`run` builds a :class:`Runner` and steps tasks until the *init* task
 (which owns the *system nursery*, holding the main task and the system
-tasks) has exited.  Each turn of :meth:`Runner.main_loop` asks the I/O
-manager for events, with a timeout computed from the run queue, the next
-deadline, and the idle waiters (``wait_all_tasks_blocked``, MockClock's
-autojump); expires the deadlines that have passed; then steps every task
-that was runnable at the start of the turn, once.
+tasks) has exited.  Each turn of :meth:`Runner.main_loop` (the turn itself
+is :meth:`Runner.run_turn`, shared with guest mode) asks the I/O manager for
+events, with a timeout computed from the run queue, the next deadline, and
+the idle waiters (``wait_all_tasks_blocked``, MockClock's autojump);
+expires the deadlines that have passed; then steps every task that was
+runnable at the start of the turn, once.
 
 I/O: an :class:`~trio_core._io_common.IOManager` (epoll, kqueue or poll),
 picked by :func:`~trio_core._io_common.make_io_manager`.  The managers sit
@@ -36,6 +39,7 @@ it that way).
 from __future__ import annotations
 
 import contextvars
+import functools
 import itertools
 import logging
 import math
@@ -44,11 +48,13 @@ import sys
 import threading
 import time
 import types
+import warnings
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
+import sniffio
 from outcome import Error, Outcome, Value
 
 from ._cancel import CancelScope, _abort_always, _Deadlines
@@ -60,17 +66,27 @@ from ._ki import _mark_task_boundary, enable_ki_protection, ki_protection_enable
 from ._lot_breakers import _BREAKERS, break_lots_of_exited_task
 from ._run_context import _task
 from ._tasks import Nursery, Task, _coroutine_or_error, _name_of, open_nursery
-from ._traps import _CHECKPOINT, _SHIELDED_CHECKPOINT, GLOBAL_RUN_CONTEXT, _ErrorWithContext
+from ._thread_cache import start_thread_soon
+from ._traps import (
+    _CHECKPOINT,
+    _SHIELDED_CHECKPOINT,
+    GLOBAL_RUN_CONTEXT,
+    _ErrorWithContext,
+    _PermanentlyDetach,
+)
 from .abc import Clock
 
 if TYPE_CHECKING:
     from .abc import Instrument
 
-__all__ = ["run", "Runner", "RunStatistics", "SystemClock"]
+__all__ = ["run", "start_guest_run", "Runner", "RunStatistics", "SystemClock"]
 
 T = TypeVar("T")
 _logger = logging.getLogger("trio_core")
 _inf: Final = math.inf
+# Marks, in its frame's locals, an async generator that a guest run's host
+# loop started (see Runner._asyncgen_firstiter).
+_FOREIGN_ASYNCGEN: Final = "@trio_core_foreign_asyncgen"
 
 
 # ---------------------------------------------------------------- statistics
@@ -165,6 +181,14 @@ class Runner:
         self.prev_asyncgen_hooks: Any = None
         # run(..., detect_deadlocks=True) sets this (see _deadlock).
         self.deadlock_detector: _DeadlockDetector | None = None
+        # Whether _start_run installed ki_handler as the SIGINT handler.
+        self.installed_ki = False
+        # restrict_keyboard_interrupt_to_checkpoints (guest runs): Control-C is
+        # always delivered at the main task's next checkpoint.
+        self.restrict_ki = False
+        # A guest run's I/O wait is under way in its helper thread: something
+        # the host's thread makes runnable must wake it (see guest_wakeup).
+        self.guest_io_waiting = False
         for instrument in instruments:
             self.add_instrument(instrument)
 
@@ -212,6 +236,8 @@ class Runner:
         task._next_send_fn = task.coro.send
         task._next_send = value
         task.custom_sleep_data = None
+        if self.guest_io_waiting:
+            self.guest_wakeup()
         self.runq.append(task)
         if "task_scheduled" in self.instruments:
             self.call_instruments("task_scheduled", task)
@@ -240,6 +266,8 @@ class Runner:
         # where the error came from) with what the task is handling.
         task._next_send = error if error.__context__ is None else _ErrorWithContext(error)
         task.custom_sleep_data = None
+        if self.guest_io_waiting:
+            self.guest_wakeup()
         self.runq.append(task)
         if "task_scheduled" in self.instruments:
             self.call_instruments("task_scheduled", task)
@@ -383,9 +411,26 @@ class Runner:
             self.prev_asyncgen_hooks = None
 
     def _asyncgen_firstiter(self, agen: Any) -> None:
-        self.asyncgens.add(agen)
+        if hasattr(GLOBAL_RUN_CONTEXT, "task"):
+            self.asyncgens.add(agen)
+            return
+        # First iterated outside any task: the host loop's, in a guest run.
+        # Its weak reference is gone by the time the finalizer runs, so the
+        # mark goes on the generator's frame; the host's hooks handle it.
+        agen.ag_frame.f_locals[_FOREIGN_ASYNCGEN] = True
+        firstiter = self.prev_asyncgen_hooks[0] if self.prev_asyncgen_hooks else None
+        if firstiter is not None:
+            firstiter(agen)
 
     def _asyncgen_finalizer(self, agen: Any) -> None:
+        frame = agen.ag_frame
+        if frame is not None and frame.f_locals.get(_FOREIGN_ASYNCGEN):
+            finalizer = self.prev_asyncgen_hooks[1] if self.prev_asyncgen_hooks else None
+            if finalizer is not None:
+                finalizer(agen)
+            else:
+                _close_asyncgen_synchronously(agen)
+            return
         try:
             self.entry_queue.run_sync_soon(self._spawn_asyncgen_closer, (agen,), False)
         except RunFinishedError:
@@ -432,6 +477,12 @@ class Runner:
             # itself does not keep run() from returning.
             entry_queue.close_and_run_all()
 
+    def guest_wakeup(self) -> None:
+        """End a guest run's I/O wait early: the host's thread made a task runnable
+        (or moved a deadline) while the helper thread was blocked in get_events."""
+        self.guest_io_waiting = False
+        self.entry_queue.wakeup.wakeup()
+
     # -- Control-C
 
     def deliver_ki(self) -> None:
@@ -441,7 +492,7 @@ class Runner:
             self.main_task._attempt_delivery_of_pending_ki()
 
     def ki_handler(self, signum: int, frame: types.FrameType | None) -> None:
-        if ki_protection_enabled(frame):
+        if self.restrict_ki or ki_protection_enabled(frame):
             # A plain attribute store is safe here, whatever the loop was doing:
             # the main task's next checkpoint sees it.  If the main task is
             # parked, deliver_ki (run from the loop) wakes it.
@@ -457,46 +508,68 @@ class Runner:
             raise KeyboardInterrupt
 
     # -- the loop
+    #
+    # One turn of the loop is: compute how long the I/O wait may block
+    # (next_timeout), wait (get_events), then run_turn: hand the events to
+    # the I/O manager, expire deadlines, wake the idle waiters, and step every
+    # task that was runnable when the turn began.  run() does the three in a
+    # row (main_loop); a guest run (_guest) waits in a helper thread and does
+    # next_timeout and run_turn in callbacks on the host loop's thread.  Both
+    # call these same two methods: there is one scheduler.
+
+    def next_timeout(self) -> tuple[float, int]:
+        """The I/O wait's timeout, and what to do if it runs out with nothing to do
+        (0: nothing; 1: wake the ``wait_all_tasks_blocked`` waiters; 2: autojump)."""
+        if self.runq:
+            return 0.0, 0
+        timeout = self.clock.deadline_to_sleep_time(self.deadlines.next_deadline())
+        if timeout < 0:
+            timeout = 0.0
+        idle_primed = 0
+        if self.waiting_for_idle:
+            cushion = self.waiting_for_idle[0][0]
+            if cushion < timeout:
+                timeout, idle_primed = cushion, 1
+        elif self.clock_autojump_threshold < timeout:
+            timeout, idle_primed = self.clock_autojump_threshold, 2
+        detector = self.deadlock_detector
+        if detector is not None:
+            timeout = detector.check(timeout)
+        return timeout, idle_primed
+
+    @enable_ki_protection
+    def main_loop(self) -> None:
+        timeout, idle_primed = self.next_timeout()
+        if "before_io_wait" in self.instruments:
+            self.call_instruments("before_io_wait", timeout)
+        events = self.io_manager.get_events(timeout)
+        if "after_io_wait" in self.instruments:
+            self.call_instruments("after_io_wait", timeout)
+        self.run_turn(events, idle_primed, keep_going=True)
 
     @_mark_task_boundary
-    def main_loop(self) -> None:
+    def run_turn(self, events: Any, idle_primed: int, keep_going: bool = False) -> None:
+        """One turn of the loop (a guest run's callback), or with ``keep_going``
+        every turn until the init task exits, waiting for I/O in between (run()).
+
+        One function for both, so that run()'s loop keeps its locals across
+        turns instead of paying a call and their set-up each turn.
+        """
         runq_holder = self
         deadlines = self.deadlines
-        io = self.io_manager
         clock = self.clock
         instruments = self.instruments
         context = GLOBAL_RUN_CONTEXT
         checkpoint_msg = _CHECKPOINT
         shielded_msg = _SHIELDED_CHECKPOINT
-        detector = self.deadlock_detector
-        while self.init_task is not None:
-            idle_primed = 0
-            if runq_holder.runq:
-                timeout = 0.0
-            else:
-                timeout = clock.deadline_to_sleep_time(deadlines.next_deadline())
-                if timeout < 0:
-                    timeout = 0.0
-                if self.waiting_for_idle:
-                    cushion = self.waiting_for_idle[0][0]
-                    if cushion < timeout:
-                        timeout = cushion
-                        idle_primed = 1
-                elif self.clock_autojump_threshold < timeout:
-                    timeout = self.clock_autojump_threshold
-                    idle_primed = 2
-                if detector is not None:
-                    timeout = detector.check(timeout)
-            if "before_io_wait" in instruments:
-                self.call_instruments("before_io_wait", timeout)
-            events = io.get_events(timeout)
-            if "after_io_wait" in instruments:
-                self.call_instruments("after_io_wait", timeout)
+        io = self.io_manager
+        next_timeout = self.next_timeout
+        while True:
             if events:
                 io.process_events(events)
             if deadlines._heap:
                 deadlines.expire(clock.current_time())
-            if idle_primed and not runq_holder.runq:
+            if idle_primed and not runq_holder.runq and not events:
                 if idle_primed == 1:
                     waiting = self.waiting_for_idle
                     cushion = waiting[0][0]
@@ -552,6 +625,14 @@ class Runner:
                         if self.ki_pending and task is self.main_task:
                             task._attempt_delivery_of_pending_ki()
                         task._attempt_delivery_of_any_pending_cancel()
+                    elif type(msg) is _PermanentlyDetach:
+                        # The coroutine now belongs to another runner: the task exits.
+                        final = msg.outcome
+                        if type(final) is Error:
+                            self.task_exited(task, final.error)
+                        else:
+                            self.task_exited(task, None, final.unwrap())
+                        del final
                     else:
                         task._next_send_fn = task.coro.throw
                         task._next_send = TypeError(
@@ -566,11 +647,149 @@ class Runner:
                     self.step_message = msg
                     self.call_instruments("after_task_step", task)
             del batch
+            if not keep_going or self.init_task is None:
+                return
+            if runq_holder.runq:
+                timeout, idle_primed = 0.0, 0
+            else:
+                timeout, idle_primed = next_timeout()
+            if "before_io_wait" in instruments:
+                self.call_instruments("before_io_wait", timeout)
+            events = io.get_events(timeout)
+            if "after_io_wait" in instruments:
+                self.call_instruments("after_io_wait", timeout)
 
     def close(self) -> None:
         self.entry_queue.done = True
         self.io_manager.close()
         self.entry_queue.wakeup.close()
+
+
+def _check_run_arguments(what: str, async_fn: object, clock: object) -> Clock:
+    """The clock to use, after refusing what :func:`run` and guest runs cannot take."""
+    if hasattr(GLOBAL_RUN_CONTEXT, "runner"):
+        raise RuntimeError(
+            f"trio_core.{what}() was called from inside a run; to run more concurrently, "
+            "start tasks in a nursery, or await the async function directly"
+        )
+    if isinstance(async_fn, Coroutine):
+        async_fn.close()
+        raise TypeError(
+            f"trio_core.{what}() expects an async function, got a coroutine object "
+            f"{async_fn!r}: pass the function and its arguments separately, as "
+            f"{what}(main, arg), not {what}(main(arg))"
+        )
+    if clock is None:
+        return SystemClock()
+    if isinstance(clock, type) or not all(
+        callable(getattr(clock, method, None))
+        for method in ("start_clock", "current_time", "deadline_to_sleep_time")
+    ):
+        hint = " (a class: call it to make an instance)" if isinstance(clock, type) else ""
+        raise TypeError(
+            f"trio_core.{what}() clock must be a trio_core.abc.Clock instance, such as "
+            f"trio_core.testing.MockClock(), got {clock!r}{hint}"
+        )
+    return cast(Clock, clock)
+
+
+def _start_run(
+    runner: Runner,
+    async_fn: Callable[..., Awaitable[Any]],
+    args: tuple[Any, ...],
+    take_wakeup_fd: bool,
+) -> None:
+    """Make ``runner`` the run of this thread and spawn its init task (run and guest runs)."""
+    GLOBAL_RUN_CONTEXT.runner = runner
+    if take_wakeup_fd:
+        runner.entry_queue.wakeup.wakeup_on_signals()
+    if (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    ):
+        signal.signal(signal.SIGINT, runner.ki_handler)
+        runner.installed_ki = True
+    runner.install_asyncgen_hooks()
+    runner.clock.start_clock()
+    if "before_run" in runner.instruments:
+        runner.call_instruments("before_run")
+    runner.init_task = runner.spawn_impl(
+        runner.init, (async_fn, args), None, "<init>", system_task=True
+    )
+
+
+def _end_run(runner: Runner, *, own_thread: bool = True) -> None:
+    """Undo :func:`_start_run`: put back what the run replaced, and close it.
+
+    With ``own_thread=False`` (an abandoned guest run collected in another
+    thread), only the descriptors are closed: the signal handler and the
+    async generator hooks belong to the run's thread.
+    """
+    try:
+        if own_thread:
+            try:
+                if runner.installed_ki:
+                    runner.installed_ki = False
+                    # Put back the handler we replaced, unless the program has
+                    # installed its own since: that one stays (as in Trio).
+                    if signal.getsignal(signal.SIGINT) == runner.ki_handler:
+                        signal.signal(signal.SIGINT, signal.default_int_handler)
+            finally:
+                runner.restore_asyncgen_hooks()
+    finally:
+        try:
+            runner.close()
+        finally:
+            if own_thread:
+                _forget_run(runner)
+
+
+def _forget_run(runner: Runner) -> None:
+    if getattr(GLOBAL_RUN_CONTEXT, "runner", None) is runner:
+        del GLOBAL_RUN_CONTEXT.runner
+        if hasattr(GLOBAL_RUN_CONTEXT, "task"):
+            del GLOBAL_RUN_CONTEXT.task
+
+
+def _run_outcome(runner: Runner) -> Outcome[Any]:
+    """What a finished run returns or raises (for :func:`run`, and a guest run's
+    ``done_callback``)."""
+    outcome = runner.main_task_outcome
+    cause = runner.crash_error
+    init_outcome = runner.init_task_outcome
+    if cause is None and type(init_outcome) is Error:
+        # A system task (or a run_sync_soon callback) raised.
+        cause = init_outcome.error
+        if isinstance(cause, BaseExceptionGroup) and len(cause.exceptions) == 1:
+            cause = cause.exceptions[0]  # the system nursery's wrapping says nothing
+        cause.add_note(
+            "(raised in a system task of trio_core.run(); system tasks and "
+            "run_sync_soon callbacks must not raise, so the run was stopped)"
+        )
+    if cause is not None:
+        # As in Trio: the run's own machinery failed, whoever's code it ran.
+        internal = TrioInternalError(
+            "the run was stopped because its own machinery failed (a system task or a "
+            "run_sync_soon callback raised, or an abort function broke its contract); "
+            "the error is this exception's __cause__"
+        )
+        if outcome is not None and type(outcome) is Error:
+            internal.__context__ = outcome.error
+        internal.__cause__ = cause
+        return Error(internal)
+    assert outcome is not None
+    if runner.ki_pending:
+        ki = KeyboardInterrupt()
+        if type(outcome) is Error:
+            ki.__context__ = outcome.error
+        return Error(ki)
+    if type(outcome) is Error and isinstance(outcome.error, BaseExceptionGroup):
+        matched, _ = outcome.error.split(KeyboardInterrupt)
+        if matched is not None:
+            ki = KeyboardInterrupt()
+            ki.__cause__ = outcome.error
+            return Error(ki)
+    return outcome
 
 
 @enable_ki_protection
@@ -608,7 +827,8 @@ def run(
         What ``async_fn`` returned.
 
     Raises:
-        RuntimeError: if called from inside another ``run`` in this thread.
+        RuntimeError: if called from inside another ``run`` in this thread
+            (or while a guest run is active in it).
         TypeError: if ``async_fn`` is not an async function, ``clock`` is
             not a :class:`~trio_core.abc.Clock` instance, or
             ``detect_deadlocks`` is not a bool.
@@ -628,101 +848,264 @@ def run(
             nursery arrive wrapped in an :exc:`ExceptionGroup` (unless
             ``strict_exception_groups`` is False and there is only one).
     """
-    if hasattr(GLOBAL_RUN_CONTEXT, "runner"):
-        raise RuntimeError(
-            "trio_core.run() was called from inside a run; to run more concurrently, start "
-            "tasks in a nursery, or await the async function directly"
-        )
-    if isinstance(cast(object, async_fn), Coroutine):
-        cast(Coroutine[Any, Any, Any], async_fn).close()
-        raise TypeError(
-            f"trio_core.run() expects an async function, got a coroutine object {async_fn!r}: "
-            "pass the function and its arguments separately, as run(main, arg), not run(main(arg))"
-        )
-    if clock is None:
-        clock = SystemClock()
-    elif isinstance(clock, type) or not all(
-        callable(getattr(clock, method, None))
-        for method in ("start_clock", "current_time", "deadline_to_sleep_time")
-    ):
-        hint = " (a class: call it to make an instance)" if isinstance(clock, type) else ""
-        raise TypeError(
-            f"trio_core.run() clock must be a trio_core.abc.Clock instance, such as "
-            f"trio_core.testing.MockClock(), got {clock!r}{hint}"
-        )
+    checked_clock = _check_run_arguments("run", async_fn, clock)
     if not isinstance(detect_deadlocks, bool):
         raise TypeError(f"detect_deadlocks must be a bool, got {detect_deadlocks!r}")
-    runner = Runner(clock, tuple(instruments), strict_exception_groups)
+    runner = Runner(checked_clock, tuple(instruments), strict_exception_groups)
     if detect_deadlocks:
         runner.deadlock_detector = _DeadlockDetector(runner)
-    GLOBAL_RUN_CONTEXT.runner = runner
-    ki_handler = runner.ki_handler
-    installed_ki = False
+    # sniffio.current_async_library() looks at this thread-local first: as in
+    # Trio, "trio" for the whole run, in this thread only (worker threads
+    # have their own, and say nothing).
+    sniffio_state = sniffio.thread_local
+    prev_library, sniffio_state.name = sniffio_state.name, "trio"
     try:
-        runner.entry_queue.wakeup.wakeup_on_signals()
-        if (
-            threading.current_thread() is threading.main_thread()
-            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
-        ):
-            signal.signal(signal.SIGINT, ki_handler)
-            installed_ki = True
-        runner.install_asyncgen_hooks()
-        runner.clock.start_clock()
-        if "before_run" in runner.instruments:
-            runner.call_instruments("before_run")
-        runner.init_task = runner.spawn_impl(
-            runner.init, (async_fn, args), None, "<init>", system_task=True
-        )
+        _start_run(runner, async_fn, args, take_wakeup_fd=True)
         runner.main_loop()
         if "after_run" in runner.instruments:
             runner.call_instruments("after_run")
     except BaseException as exc:
         raise TrioInternalError("the run loop crashed; this is a bug in trio-core") from exc
     finally:
-        # Put back the handler we replaced, unless the program has installed
-        # its own since: that one stays (as in Trio).
-        if installed_ki and signal.getsignal(signal.SIGINT) is ki_handler:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-        runner.restore_asyncgen_hooks()
-        runner.close()
-        del GLOBAL_RUN_CONTEXT.runner
-        if hasattr(GLOBAL_RUN_CONTEXT, "task"):
-            del GLOBAL_RUN_CONTEXT.task
-    outcome = runner.main_task_outcome
-    cause = runner.crash_error
-    init_outcome = runner.init_task_outcome
-    if cause is None and type(init_outcome) is Error:
-        # A system task (or a run_sync_soon callback) raised.
-        cause = init_outcome.error
-        if isinstance(cause, BaseExceptionGroup) and len(cause.exceptions) == 1:
-            cause = cause.exceptions[0]  # the system nursery's wrapping says nothing
-        cause.add_note(
-            "(raised in a system task of trio_core.run(); system tasks and "
-            "run_sync_soon callbacks must not raise, so the run was stopped)"
-        )
-    if cause is not None:
-        # As in Trio: the run's own machinery failed, whoever's code it ran.
-        internal = TrioInternalError(
-            "the run was stopped because its own machinery failed (a system task or a "
-            "run_sync_soon callback raised, or an abort function broke its contract); "
-            "the error is this exception's __cause__"
-        )
-        if outcome is not None and type(outcome) is Error:
-            internal.__context__ = outcome.error
-        raise internal from cause
-    assert outcome is not None
-    if runner.ki_pending:
-        ki = KeyboardInterrupt()
-        if type(outcome) is Error:
-            ki.__context__ = outcome.error
-        raise ki
-    if type(outcome) is Error and isinstance(outcome.error, BaseExceptionGroup):
-        matched, _ = outcome.error.split(KeyboardInterrupt)
-        if matched is not None:
-            raise KeyboardInterrupt from outcome.error
+        sniffio_state.name = prev_library
+        _end_run(runner)
+    outcome = _run_outcome(runner)
     if runner.deadlock_detector is not None:
         runner.deadlock_detector.reraise(outcome)
     return outcome.unwrap()  # type: ignore[no-any-return]
+
+
+# ---------------------------------------------------------------- guest mode
+#
+# A guest run is the same Runner driven by another ("host") event loop.  The
+# host's thread runs every turn of the scheduler (Runner.run_turn: the
+# events, the deadlines, the task steps), each in a callback the host was
+# asked to run; only the blocking part of the I/O wait happens elsewhere, in
+# a helper thread from the thread cache, which hands the events back through
+# run_sync_soon_threadsafe.  When there is work to do at once (tasks already
+# runnable, or the kernel has events ready), the wait is skipped and the next
+# turn is queued with run_sync_soon_not_threadsafe instead.
+#
+# While the helper thread waits, only the host's own code runs on its
+# thread; if that code wakes a task (reschedule, cancel) or moves a
+# deadline, Runner.guest_wakeup writes to the run's wakeup socket, which
+# ends the wait.  Threads and signal handlers reach the run through its
+# TrioToken, whose run_sync_soon writes to that socket anyway.
+#
+# _GuestRun holds the run and the host's callbacks; the Runner never points
+# back at it.  Only the callback in flight (queued on the host, or held by
+# the helper thread) keeps it alive: a host that stops calling back drops
+# the last reference, and _GuestRun.__del__ closes the run with a
+# RuntimeWarning instead of leaking its descriptors.
+
+
+class _GuestRun:
+    __slots__ = (
+        "runner",
+        "threadsafe",
+        "not_threadsafe",
+        "done_callback",
+        "idle_primed",
+        "timeout",
+        "thread",
+        "done",
+    )
+
+    def __init__(
+        self,
+        runner: Runner,
+        run_sync_soon_threadsafe: Callable[[Callable[[], object]], object],
+        run_sync_soon_not_threadsafe: Callable[[Callable[[], object]], object],
+        done_callback: Callable[[Outcome[Any]], object],
+    ) -> None:
+        self.runner = runner
+        self.threadsafe = run_sync_soon_threadsafe
+        self.not_threadsafe = run_sync_soon_not_threadsafe
+        self.done_callback = done_callback
+        self.idle_primed = 0
+        # The timeout of the I/O wait in progress (None before the first).
+        self.timeout: float | None = None
+        self.thread = threading.current_thread()
+        self.done = False
+
+    @enable_ki_protection
+    def tick(self, events: Any) -> None:
+        # One turn of the scheduler, in a callback on the host's thread.
+        # sniffio says "trio" during the turn, and the host's name between turns.
+        runner = self.runner
+        sniffio_state = sniffio.thread_local
+        prev_library, sniffio_state.name = sniffio_state.name, "trio"
+        try:
+            if self.timeout is not None and "after_io_wait" in runner.instruments:
+                runner.call_instruments("after_io_wait", self.timeout)
+            runner.run_turn(events, self.idle_primed)
+            del events
+            # Between turns the host's own code runs on this thread: it is in
+            # the run (current_time() works) but in no task.
+            if hasattr(GLOBAL_RUN_CONTEXT, "task"):
+                del GLOBAL_RUN_CONTEXT.task
+            if runner.init_task is None:
+                sniffio_state.name = prev_library
+                self.finish(None)
+                return
+            timeout, self.idle_primed = runner.next_timeout()
+            self.timeout = timeout
+            if "before_io_wait" in runner.instruments:
+                runner.call_instruments("before_io_wait", timeout)
+            ready = runner.io_manager.get_events(0)
+        except BaseException as exc:
+            sniffio_state.name = prev_library
+            self.finish(exc)
+            return
+        sniffio_state.name = prev_library
+        if ready or timeout <= 0:
+            self.not_threadsafe(functools.partial(self.tick, ready))
+            return
+        # Nothing to do yet: block in the helper thread, not in the host.
+        runner.guest_io_waiting = True
+        start_thread_soon(
+            functools.partial(runner.io_manager.get_events, timeout),
+            self.deliver,
+            name="trio_core guest run I/O wait",
+        )
+
+    def deliver(self, events: Outcome[Any]) -> None:
+        # In the helper thread: hand the events to the host's thread.
+        self.threadsafe(functools.partial(self.resume, events))
+
+    @enable_ki_protection
+    def resume(self, events: Outcome[Any]) -> None:
+        self.runner.guest_io_waiting = False
+        if type(events) is Error:
+            self.finish(events.error)
+        else:
+            self.tick(events.unwrap())
+
+    def finish(self, crash: BaseException | None) -> None:
+        runner = self.runner
+        self.done = True
+        try:
+            if crash is None and "after_run" in runner.instruments:
+                runner.call_instruments("after_run")
+        except BaseException as exc:  # pragma: no cover - call_instruments catches
+            crash = exc
+        try:
+            _end_run(runner)
+        except BaseException as exc:
+            crash = crash or exc
+        if crash is not None:
+            internal = TrioInternalError("the run loop crashed; this is a bug in trio-core")
+            internal.__cause__ = crash
+            outcome: Outcome[Any] = Error(internal)
+        else:
+            outcome = _run_outcome(runner)
+        # Called last, with the run closed: whatever it does (stop the host,
+        # raise) cannot leave the run half torn down.  An exception from it
+        # propagates into the host loop, which reports it as its own.
+        self.done_callback(outcome)
+
+    def __del__(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        warnings.warn(
+            RuntimeWarning(
+                "a trio_core guest run was abandoned before it finished: the host loop "
+                "stopped running its callbacks; its tasks were never completed"
+            ),
+            stacklevel=1,
+        )
+        try:
+            _end_run(self.runner, own_thread=threading.current_thread() is self.thread)
+        except BaseException:  # pragma: no cover
+            _logger.exception("error while closing an abandoned guest run")
+
+
+def start_guest_run(
+    async_fn: Callable[..., Awaitable[Any]],
+    *args: Any,
+    run_sync_soon_threadsafe: Callable[[Callable[[], object]], object],
+    done_callback: Callable[[Outcome[Any]], object],
+    run_sync_soon_not_threadsafe: Callable[[Callable[[], object]], object] | None = None,
+    host_uses_signal_set_wakeup_fd: bool = False,
+    clock: Clock | None = None,
+    instruments: tuple[Instrument, ...] | list[Instrument] = (),
+    restrict_keyboard_interrupt_to_checkpoints: bool = False,
+    strict_exception_groups: bool = True,
+) -> None:
+    """Start a *guest run*: run ``async_fn(*args)`` on top of another event loop.
+
+    The other ("host") loop keeps its thread; this run's scheduler runs in
+    callbacks on it, and only the blocking wait for I/O happens in a helper
+    thread.  Tasks run on the host's thread, between the host's own
+    callbacks, so both loops can share objects without locks.  Returns at
+    once (not a checkpoint): the main task starts in a callback.  After it
+    returns, the synchronous functions of the run work on the host's thread
+    (:func:`current_time`, :func:`spawn_system_task`,
+    :func:`current_trio_token`), as in Trio.  Let the run finish before the
+    host stops; a host that drops its callbacks abandons the run, which is
+    then closed with a RuntimeWarning when the callback is collected.
+
+    Control-C: if the host leaves SIGINT's default handler in place (and this
+    is the main thread), the run installs its own for its duration: a
+    KeyboardInterrupt raised in the host's code propagates there, one that
+    arrives while a task runs goes to the main task as in :func:`run`.
+
+    Args:
+        async_fn: an async function (not a coroutine object).
+        args: positional arguments for it.
+        run_sync_soon_threadsafe: ``fn -> None``, asks the host to call ``fn()``
+            soon on its thread; it must work from any thread.
+        done_callback: called on the host's thread with an
+            :class:`outcome.Outcome`, what :func:`run` would have returned or
+            raised, once the run is over and closed.
+        run_sync_soon_not_threadsafe: the same, called only from the host's
+            thread (default: ``run_sync_soon_threadsafe``); pass it if the host
+            has a cheaper form.
+        host_uses_signal_set_wakeup_fd: pass True if the host calls
+            :func:`signal.set_wakeup_fd` itself; the run then leaves it alone.
+            (Otherwise it takes the wakeup fd only if nobody holds it.)
+        clock: the clock to use, as for :func:`run`.
+        instruments: instruments to install, as for :func:`run`.
+        restrict_keyboard_interrupt_to_checkpoints: if True, Control-C is only
+            ever delivered at the main task's next checkpoint.
+        strict_exception_groups: as for :func:`run`.
+
+    Raises:
+        RuntimeError: if a run (guest or not) is already active in this thread.
+        TypeError: if ``async_fn`` is a coroutine object, or ``clock`` is not
+            a clock.
+        TrioInternalError: if setting the run up failed (a bug in trio-core).
+    """
+    checked_clock = _check_run_arguments("start_guest_run", async_fn, clock)
+    runner = Runner(checked_clock, tuple(instruments), strict_exception_groups)
+    runner.restrict_ki = restrict_keyboard_interrupt_to_checkpoints
+    guest = _GuestRun(
+        runner,
+        run_sync_soon_threadsafe,
+        run_sync_soon_not_threadsafe or run_sync_soon_threadsafe,
+        done_callback,
+    )
+    try:
+        _start_run(runner, async_fn, args, take_wakeup_fd=not host_uses_signal_set_wakeup_fd)
+        # One turn here, synchronously: the init task opens the system nursery
+        # and spawns the main task (no user code runs yet).
+        sniffio_state = sniffio.thread_local
+        prev_library, sniffio_state.name = sniffio_state.name, "trio"
+        try:
+            runner.run_turn((), 0)
+        finally:
+            sniffio_state.name = prev_library
+        if hasattr(GLOBAL_RUN_CONTEXT, "task"):
+            del GLOBAL_RUN_CONTEXT.task
+    except BaseException as exc:
+        guest.done = True
+        _end_run(runner)
+        raise TrioInternalError(
+            "setting up the guest run failed; this is a bug in trio-core"
+        ) from exc
+    assert runner.system_nursery is not None
+    guest.not_threadsafe(functools.partial(guest.tick, ()))
 
 
 def _close_asyncgen_synchronously(agen: Any) -> None:

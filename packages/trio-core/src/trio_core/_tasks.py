@@ -27,11 +27,16 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn, Protocol, TypeVar, cast,
 
 from outcome import Error, capture
 
-from ._cancel import CancelScope, CancelStatus, _abort_sleep
+from ._cancel import CancelScope, CancelStatus, _abort_sleep, _cancelled_for, _CancelReason
 from ._exceptions import Cancelled, _NoPublicConstructor
 from ._ki import enable_ki_protection
 from ._run_context import _task
-from ._traps import Abort, RaiseCancelT, checkpoint, wait_task_rescheduled
+from ._traps import (
+    Abort,
+    RaiseCancelT,
+    cancel_shielded_checkpoint,
+    wait_task_rescheduled,
+)
 
 if TYPE_CHECKING:
     from ._run import Runner
@@ -168,7 +173,11 @@ class Task(metaclass=_NoPublicConstructor):
             if type(outcome) is Error:
                 # A fresh Cancelled/KeyboardInterrupt made here, for this task: drop
                 # what the canceller happened to be handling; it chains where it lands.
+                # Its traceback too: it would keep the canceller's frames (and the
+                # errors in their locals, a nursery's among them) alive, in a cycle
+                # through capture()'s frame.  The task's own frames make a new one.
                 outcome.error.__context__ = None
+                outcome.error.__traceback__ = None
             self._runner.reschedule(self, outcome)
 
     def _attempt_delivery_of_any_pending_cancel(self) -> None:
@@ -176,7 +185,7 @@ class Task(metaclass=_NoPublicConstructor):
             return
 
         def raise_cancel() -> NoReturn:
-            raise Cancelled._create()
+            raise _cancelled_for(self._cancel_status)
 
         self._attempt_abort(raise_cancel)
 
@@ -268,7 +277,8 @@ class _TaskStatus:
     @enable_ki_protection
     def started(self, value: Any = None) -> None:
         if self._value is not _NO_STATUS:
-            raise RuntimeError("task_status.started() was called twice for the same task")
+            # Trio's wording, which libraries match on.
+            raise RuntimeError("called 'started' twice on the same task status")
         self._value = value
         old = self._old_nursery
         if old.cancel_scope._cancel_called:
@@ -365,6 +375,9 @@ class Nursery(metaclass=_NoPublicConstructor):
     def _child_finished(self, task: Task, error: BaseException | None) -> None:
         self._children.remove(task)
         if error is not None:
+            scope = self.cancel_scope
+            if scope._cancel_reason is None and not scope._cancel_called:
+                scope._cancel_reason = _CancelReason("nursery", repr(task))
             self._add_exc(error)
         self._check_nursery_closed()
 
@@ -383,6 +396,8 @@ class Nursery(metaclass=_NoPublicConstructor):
             def aborted(raise_cancel: RaiseCancelT) -> Abort:
                 outcome = capture(raise_cancel)
                 assert isinstance(outcome, Error)
+                # No traceback: see Task._attempt_abort (no cycle through capture()).
+                outcome.error.__traceback__ = None
                 if not isinstance(outcome.error, Cancelled):
                     self._add_exc(outcome.error)
                 del outcome
@@ -392,11 +407,10 @@ class Nursery(metaclass=_NoPublicConstructor):
             self._parent_waiting_in_aexit = True
             await wait_task_rescheduled(aborted)
         else:
-            # No child to wait for, but leaving a nursery is still a checkpoint.
-            try:
-                await checkpoint()
-            except Cancelled as exc:
-                self._pending_excs.append(exc)
+            # No child to wait for: a schedule point, but not a cancellation
+            # point, as in Trio.  (A Cancelled raised here would escape a
+            # scope that is already cancelled around the empty nursery.)
+            await cancel_shielded_checkpoint()
         popped = self._parent_task._child_nurseries.pop()
         assert popped is self
         if not self._pending_excs:
@@ -479,9 +493,12 @@ class Nursery(metaclass=_NoPublicConstructor):
                 spawned = True
                 task._eventual_parent_nursery = self
             if task_status._value is _NO_STATUS:
-                raise RuntimeError(
-                    f"{_name_of(async_fn)} exited without calling task_status.started()"
+                # Trio's wording, which libraries match on; the note names the function.
+                error = RuntimeError("child exited without calling task_status.started()")
+                error.add_note(
+                    f"(the child was {_name_of(async_fn)}, started with Nursery.start())"
                 )
+                raise error
             return task_status._value
         finally:
             if not spawned:

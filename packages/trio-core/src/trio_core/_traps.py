@@ -72,6 +72,26 @@ _CHECKPOINT: Final = _Checkpoint()
 _SHIELDED_CHECKPOINT: Final = _Checkpoint()
 
 
+class _PermanentlyDetach:
+    """The message of ``permanently_detach_coroutine_object``: "consider me exited
+    with ``outcome``; my coroutine belongs to someone else from now on"."""
+
+    __slots__ = ("outcome",)
+
+    def __init__(self, outcome: Any) -> None:
+        self.outcome = outcome
+
+    def __repr__(self) -> str:
+        return f"<permanently detach trap with {self.outcome!r}>"
+
+
+@types.coroutine
+def _yield(message: Any) -> Generator[Any, Any, Any]:
+    # Yield ``message`` to whoever drives the coroutine (the run loop, or the
+    # foreign runner of a detached coroutine) and return what it sends back.
+    return (yield message)
+
+
 # The three traps are generator-based coroutines (``types.coroutine``) rather
 # than ``async def``: each saves a coroutine frame per await, which is most of
 # the memory of a sleeping task and a good part of the cost of a checkpoint.

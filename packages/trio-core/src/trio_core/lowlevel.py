@@ -22,6 +22,12 @@ sibling's compatibility range depends on it.
   :class:`Task`, :func:`spawn_system_task`, :func:`current_trio_token`,
   :class:`TrioToken`, :func:`current_clock`, :func:`current_statistics`,
   :class:`RunVar`, :func:`start_thread_soon`.
+* Where am I: :func:`in_trio_run`, :func:`in_trio_task`.
+* Other coroutine runners: :func:`temporarily_detach_coroutine_object`,
+  :func:`reattach_detached_coroutine_object`,
+  :func:`permanently_detach_coroutine_object` (what trio-asyncio builds on).
+* Guest mode: :func:`start_guest_run` (the run loop driven by another
+  event loop, such as asyncio or a GUI toolkit's).
 * Instruments: :func:`add_instrument`, :func:`remove_instrument`.
 * Debugging: :func:`format_task_tree`, :func:`print_task_tree` and
   :func:`dump_task_tree_on` (the tree of tasks, nurseries and cancel scopes).
@@ -42,10 +48,15 @@ from ._api import current_root_task as current_root_task
 from ._api import current_statistics as current_statistics
 from ._api import current_task as current_task
 from ._api import current_trio_token as current_trio_token
+from ._api import in_trio_run as in_trio_run
+from ._api import in_trio_task as in_trio_task
 from ._api import notify_closing as notify_closing
+from ._api import permanently_detach_coroutine_object as permanently_detach_coroutine_object
+from ._api import reattach_detached_coroutine_object as reattach_detached_coroutine_object
 from ._api import remove_instrument as remove_instrument
 from ._api import reschedule as reschedule
 from ._api import spawn_system_task as spawn_system_task
+from ._api import temporarily_detach_coroutine_object as temporarily_detach_coroutine_object
 from ._api import wait_readable as wait_readable
 from ._api import wait_writable as wait_writable
 from ._entry_queue import TrioToken as TrioToken
@@ -61,6 +72,7 @@ from ._parking_lot import ParkingLotStatistics as ParkingLotStatistics
 from ._parking_lot import add_parking_lot_breaker as add_parking_lot_breaker
 from ._parking_lot import remove_parking_lot_breaker as remove_parking_lot_breaker
 from ._run import RunStatistics as RunStatistics
+from ._run import start_guest_run as start_guest_run
 from ._tasks import Task as Task
 from ._tasktree import dump_task_tree_on as dump_task_tree_on
 from ._tasktree import format_task_tree as format_task_tree
@@ -118,4 +130,10 @@ __all__ = [
     "format_task_tree",
     "print_task_tree",
     "dump_task_tree_on",
+    "start_guest_run",
+    "in_trio_run",
+    "in_trio_task",
+    "temporarily_detach_coroutine_object",
+    "permanently_detach_coroutine_object",
+    "reattach_detached_coroutine_object",
 ]

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar, TypeVarTuple, Unpack, final
 
+import sniffio
 from outcome import Error, Outcome
 
 from ._api import checkpoint_if_cancelled, current_task, current_trio_token
@@ -166,6 +167,9 @@ async def run_sync(
     borrower = _Borrower(getattr(sync_fn, "__qualname__", repr(sync_fn)))
     await limiter.acquire_on_behalf_of(borrower)
     context = contextvars.copy_context()
+    # The worker is in no async library: sniffio's thread-local is unset in
+    # it; clear its context variable too, in case a library set it (as Trio does).
+    context.run(sniffio.current_async_library_cvar.set, None)
 
     def worker() -> RetT:
         _THREAD_STATE.host = host
