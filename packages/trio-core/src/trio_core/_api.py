@@ -14,7 +14,8 @@ from __future__ import annotations
 import bisect
 import contextvars
 import math
-from collections.abc import Awaitable, Callable
+import types
+from collections.abc import Awaitable, Callable, Generator
 from typing import TYPE_CHECKING, Any, Final
 
 from outcome import Outcome, Value
@@ -23,7 +24,13 @@ from ._cancel import CancelStatus, _check_time
 from ._ki import enable_ki_protection
 from ._run import RunStatistics
 from ._run_context import _runner, _task
-from ._traps import Abort, RaiseCancelT, checkpoint, wait_task_rescheduled
+from ._traps import (
+    _CHECKPOINT,
+    GLOBAL_RUN_CONTEXT,
+    Abort,
+    RaiseCancelT,
+    wait_task_rescheduled,
+)
 
 if TYPE_CHECKING:
     from ._entry_queue import TrioToken
@@ -141,22 +148,31 @@ def current_effective_deadline() -> float:
     return deadline
 
 
-async def checkpoint_if_cancelled() -> None:
+# A generator-based trap rather than ``async def``: it runs on every socket
+# operation, and this way its common case (not cancelled) is one generator
+# that finishes at once, without a call to _task() or an await of checkpoint().
+@types.coroutine
+def checkpoint_if_cancelled() -> Generator[Any, Any, None]:
     """Raise :exc:`Cancelled` if the calling code is cancelled; otherwise return at
     once, without yielding (a cancellation point, but not a schedule point).
 
-    Half a checkpoint: it is a full checkpoint only when it raises.  Also
-    delivers a pending Control-C to the main task.
+    Use as ``await checkpoint_if_cancelled()``.  Half a checkpoint: it is a
+    full checkpoint only when it raises.  Also delivers a pending Control-C
+    to the main task.
 
     Raises:
+        RuntimeError: outside of :func:`run`.
         Cancelled: if the calling code is cancelled.
         KeyboardInterrupt: in the main task, if Control-C is pending.
     """
-    task = _task()
+    try:
+        task = GLOBAL_RUN_CONTEXT.task
+    except AttributeError:
+        task = _task()  # raises the RuntimeError that says what is wrong
     if task._cancel_status.effectively_cancelled or (
         task._runner.ki_pending and task is task._runner.main_task
     ):
-        await checkpoint()
+        yield _CHECKPOINT
 
 
 def reschedule(task: Task, next_send: Outcome[Any] = Value(None)) -> None:  # noqa: B008
@@ -264,7 +280,11 @@ def wait_readable(fd: Any) -> Awaitable[None]:
         BusyResourceError: if another task already waits to read this fd.
         ClosedResourceError: if :func:`notify_closing` is called for the fd.
     """
-    return _runner().io_manager.wait_readable(fd)
+    try:
+        runner = GLOBAL_RUN_CONTEXT.runner
+    except AttributeError:
+        runner = _runner()  # raises the RuntimeError that says what is wrong
+    return runner.io_manager.wait_readable(fd)  # type: ignore[no-any-return]
 
 
 def wait_writable(fd: Any) -> Awaitable[None]:
@@ -284,7 +304,11 @@ def wait_writable(fd: Any) -> Awaitable[None]:
         BusyResourceError: if another task already waits to write to this fd.
         ClosedResourceError: if :func:`notify_closing` is called for the fd.
     """
-    return _runner().io_manager.wait_writable(fd)
+    try:
+        runner = GLOBAL_RUN_CONTEXT.runner
+    except AttributeError:
+        runner = _runner()  # raises the RuntimeError that says what is wrong
+    return runner.io_manager.wait_writable(fd)  # type: ignore[no-any-return]
 
 
 def notify_closing(fd: Any) -> None:

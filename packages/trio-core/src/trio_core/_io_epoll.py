@@ -65,6 +65,19 @@ _REGISTERED = 1 << 30  # the fd is in the epoll set
 _ONESHOT_MODE = 1 << 29  # ... registered with EPOLLONESHOT (no owner to trust)
 
 
+def _fileno(fd: FdLike) -> int:
+    # fileno_of, with the common case (a socket) first.
+    if type(fd) is not int:
+        try:
+            number: int = fd.fileno()  # type: ignore[union-attr]
+        except AttributeError:
+            pass  # fileno_of raises the TypeError that says what is wrong
+        else:
+            if number >= 0:
+                return number
+    return fileno_of(fd)
+
+
 def _owner_ref(fd_like: FdLike) -> weakref.ref[Any] | None:
     if isinstance(fd_like, int):
         return None
@@ -86,7 +99,7 @@ class EpollIOManager(ReadinessIOManager):
     @enable_ki_protection
     @types.coroutine
     def wait_readable(self, fd: FdLike) -> Generator[Any, Any, None]:
-        number = fileno_of(fd)
+        number = _fileno(fd)
         waiters = self._waiters.get(number)
         if waiters is None:
             waiters = self._waiters[number] = FdWaiters(self, number)
@@ -109,7 +122,7 @@ class EpollIOManager(ReadinessIOManager):
     @enable_ki_protection
     @types.coroutine
     def wait_writable(self, fd: FdLike) -> Generator[Any, Any, None]:
-        number = fileno_of(fd)
+        number = _fileno(fd)
         waiters = self._waiters.get(number)
         if waiters is None:
             waiters = self._waiters[number] = FdWaiters(self, number)
