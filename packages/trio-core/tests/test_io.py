@@ -657,3 +657,37 @@ async def test_a_registration_that_outlived_its_fd_number_is_got_rid_of(io_manag
         a.close()
         twin.close()
         b.close()
+
+
+async def test_io_is_noticed_within_a_few_turns_while_tasks_keep_running(
+    io_manager: str,
+) -> None:
+    # While tasks are runnable, a look for I/O that found nothing is skipped
+    # for a few turns; I/O that becomes ready meanwhile is seen soon after.
+    from trio_core._io_common import SKIPPED_IDLE_POLLS
+
+    with socketpair() as (a, b):
+        turns_after_send: list[int] = []
+        sent = trio_core.Event()
+
+        async def reader() -> None:
+            await lowlevel.wait_readable(a)
+            turns_after_send.append(spins[0])
+
+        spins = [0]
+
+        async def spinner() -> None:
+            while not turns_after_send:
+                if sent.is_set():
+                    spins[0] += 1
+                await lowlevel.checkpoint()
+
+        async with trio_core.open_nursery() as nursery:
+            nursery.start_soon(reader)
+            await wait_all_tasks_blocked()
+            nursery.start_soon(spinner)
+            for _ in range(20):  # a busy phase whose looks for I/O find nothing
+                await lowlevel.checkpoint()
+            b.send(b"x")
+            sent.set()
+        assert turns_after_send and turns_after_send[0] <= SKIPPED_IDLE_POLLS + 2

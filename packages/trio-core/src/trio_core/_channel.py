@@ -15,16 +15,16 @@ import math
 import types
 from collections import OrderedDict, deque
 from dataclasses import dataclass
-from typing import Generic, Self, TypeVar, final
+from typing import Final, Generic, Self, TypeVar, final
 
 from outcome import Error
 
-from ._api import checkpoint_if_cancelled
 from ._exceptions import BrokenResourceError, ClosedResourceError, EndOfChannel, WouldBlock
 from ._ki import enable_ki_protection
 from ._run_context import _task
 from ._tasks import Task
 from ._traps import (
+    GLOBAL_RUN_CONTEXT,
     Abort,
     RaiseCancelT,
     cancel_shielded_checkpoint,
@@ -40,6 +40,16 @@ __all__ = [
     "MemoryReceiveChannel",
     "MemoryChannelStatistics",
 ]
+
+
+@final
+class _Nothing:
+    """The type of ``_NOTHING``: what ``_receive_now`` answers when it would block."""
+
+    __slots__ = ()
+
+
+_NOTHING: Final = _Nothing()
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +176,14 @@ class MemorySendChannel(_ChannelEnd[T]):
             ClosedResourceError: if this end was closed.
             BrokenResourceError: if every receiving end was closed.
         """
+        if not self._send_now(value):
+            raise WouldBlock
+
+    @enable_ki_protection
+    def _send_now(self, value: T) -> bool:
+        # send_nowait, answering False where it raises WouldBlock: send() asks
+        # this first, and a rendezvous channel would otherwise raise and catch
+        # WouldBlock on every other call.
         if self._closed:
             raise ClosedResourceError("this send channel was closed")
         state = self._state
@@ -178,7 +196,8 @@ class MemorySendChannel(_ChannelEnd[T]):
         elif len(state.data) < state.max_buffer_size:
             state.data.append(value)
         else:
-            raise WouldBlock
+            return False
+        return True
 
     @enable_ki_protection
     async def send(self, value: T) -> None:
@@ -190,15 +209,18 @@ class MemorySendChannel(_ChannelEnd[T]):
             ClosedResourceError: if this end was closed (also while waiting).
             BrokenResourceError: if every receiving end was closed.
         """
-        await checkpoint_if_cancelled()
+        # checkpoint_if_cancelled(), inlined: this runs on every send and receive.
         try:
-            self.send_nowait(value)
-        except WouldBlock:
-            pass
-        else:
+            task = GLOBAL_RUN_CONTEXT.task
+        except AttributeError:
+            task = _task()  # raises the RuntimeError that says what is wrong
+        if task._cancel_status.effectively_cancelled or (
+            task._runner.ki_pending and task is task._runner.main_task
+        ):
+            await checkpoint()
+        if self._send_now(value):
             await cancel_shielded_checkpoint()
             return
-        task = _task()
         state = self._state
         self._tasks.add(task)
         state.send_tasks[task] = value
@@ -272,6 +294,15 @@ class MemoryReceiveChannel(_ChannelEnd[T]):
             EndOfChannel: if every sending end was closed and the buffer is empty.
             ClosedResourceError: if this end was closed.
         """
+        value = self._receive_now()
+        if value is _NOTHING:
+            raise WouldBlock
+        return value  # type: ignore[return-value]
+
+    @enable_ki_protection
+    def _receive_now(self) -> T | _Nothing:
+        # receive_nowait, answering _NOTHING where it raises WouldBlock (see
+        # MemorySendChannel._send_now).
         if self._closed:
             raise ClosedResourceError("this receive channel was closed")
         state = self._state
@@ -285,7 +316,7 @@ class MemoryReceiveChannel(_ChannelEnd[T]):
             return state.data.popleft()
         if not state.open_send_channels:
             raise EndOfChannel
-        raise WouldBlock
+        return _NOTHING
 
     @enable_ki_protection
     async def receive(self) -> T:
@@ -297,15 +328,19 @@ class MemoryReceiveChannel(_ChannelEnd[T]):
             EndOfChannel: once every sending end is closed and the buffer is empty.
             ClosedResourceError: if this end was closed (also while waiting).
         """
-        await checkpoint_if_cancelled()
+        # checkpoint_if_cancelled(), inlined: this runs on every send and receive.
         try:
-            value = self.receive_nowait()
-        except WouldBlock:
-            pass
-        else:
+            task = GLOBAL_RUN_CONTEXT.task
+        except AttributeError:
+            task = _task()  # raises the RuntimeError that says what is wrong
+        if task._cancel_status.effectively_cancelled or (
+            task._runner.ki_pending and task is task._runner.main_task
+        ):
+            await checkpoint()
+        value = self._receive_now()
+        if value is not _NOTHING:
             await cancel_shielded_checkpoint()
-            return value
-        task = _task()
+            return value  # type: ignore[return-value]
         state = self._state
         self._tasks.add(task)
         state.receive_tasks[task] = None

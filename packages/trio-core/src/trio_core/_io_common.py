@@ -97,8 +97,15 @@ class IOManager(abc.ABC):
     def notify_closing(self, fd: FdLike) -> None: ...
 
     @abc.abstractmethod
-    def get_events(self, timeout: float) -> Any:
-        """Block for at most ``timeout`` seconds; return what became ready."""
+    def get_events(self, timeout: float, busy: bool = False) -> Any:
+        """Block for at most ``timeout`` seconds; return what became ready.
+
+        ``busy`` says that tasks are runnable (``timeout`` is then 0): a
+        manager may answer "nothing" without asking the kernel, a few turns
+        in a row at most (see SKIPPED_IDLE_POLLS).  A look with ``busy``
+        False (the loop is about to sleep, or checks whether it is idle) is
+        always made.
+        """
 
     @abc.abstractmethod
     def process_events(self, events: Any) -> None:
@@ -113,6 +120,17 @@ class IOManager(abc.ABC):
 
 # epoll_wait's timeout is an int of milliseconds; keep far below its limit.
 MAX_TIMEOUT = 86400.0
+
+#: While tasks are runnable the run loop asks for I/O events without waiting
+#: (timeout 0, ``busy=True``) at every turn.  When such a look finds nothing,
+#: the readiness managers skip the system call for this many of the next busy
+#: turns (a look that may block, or that checks for idleness, is never
+#: skipped).  Between tasks that only hand
+#: work to each other (a channel ping-pong, spawning) the poll is most of a
+#: turn's cost; the price is that I/O which becomes ready during such a phase
+#: is seen at most this many turns later.  Any look that finds events, or
+#: that waits, resets the count.
+SKIPPED_IDLE_POLLS = 3
 
 
 def make_io_manager(reschedule: Reschedule) -> IOManager:
@@ -204,6 +222,9 @@ class ReadinessIOManager(IOManager):
     def __init__(self, reschedule: Reschedule) -> None:
         self._reschedule = reschedule
         self._waiters: dict[int, FdWaiters] = {}
+        # How many of the next zero-timeout get_events calls may return at
+        # once without asking the kernel (see SKIPPED_IDLE_POLLS).
+        self._polls_to_skip = 0
 
     @abc.abstractmethod
     def _arm(self, fd: int, waiters: FdWaiters) -> None: ...

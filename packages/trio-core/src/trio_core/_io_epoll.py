@@ -44,6 +44,7 @@ from typing import Any
 
 from ._io_common import (
     MAX_TIMEOUT,
+    SKIPPED_IDLE_POLLS,
     FdLike,
     FdWaiters,
     ReadinessIOManager,
@@ -255,10 +256,18 @@ class EpollIOManager(ReadinessIOManager):
 
     # -- events
 
-    def get_events(self, timeout: float) -> Any:
+    def get_events(self, timeout: float, busy: bool = False) -> Any:
         # maxevents: room for every fd we watch, no more.  Python's default
         # (1023) costs a 12 KiB buffer per call, which shows in wake-up latency.
-        return self._epoll.poll(min(timeout, MAX_TIMEOUT), max(1, len(self._waiters)))
+        if busy and self._polls_to_skip:
+            # Tasks are runnable, and the last look found nothing (see
+            # SKIPPED_IDLE_POLLS): this turn goes without one.
+            self._polls_to_skip -= 1
+            return ()
+        events = self._epoll.poll(min(timeout, MAX_TIMEOUT), max(1, len(self._waiters)))
+        if not events and busy:
+            self._polls_to_skip = SKIPPED_IDLE_POLLS
+        return events
 
     def process_events(self, events: Any) -> None:
         all_waiters = self._waiters

@@ -60,7 +60,7 @@ class KqueueIOManager(ReadinessIOManager):
         waiters.read_task = waiters.write_task = None
         self._arm(fd, waiters)
 
-    def get_events(self, timeout: float) -> Any:
+    def get_events(self, timeout: float, busy: bool = False) -> Any:
         max_events = max(1, 2 * len(self._waiters))
         return self._kqueue.control([], max_events, min(timeout, MAX_TIMEOUT))
 

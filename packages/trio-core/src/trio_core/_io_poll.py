@@ -14,7 +14,7 @@ from __future__ import annotations
 import select
 from typing import Any
 
-from ._io_common import MAX_TIMEOUT, FdWaiters, ReadinessIOManager, Reschedule
+from ._io_common import MAX_TIMEOUT, SKIPPED_IDLE_POLLS, FdWaiters, ReadinessIOManager, Reschedule
 
 _IN = select.POLLIN | select.POLLPRI
 _OUT = select.POLLOUT
@@ -44,8 +44,16 @@ class PollIOManager(ReadinessIOManager):
             self._poll.unregister(fd)
             waiters.armed = 0
 
-    def get_events(self, timeout: float) -> Any:
-        return self._poll.poll(max(0, int(min(timeout, MAX_TIMEOUT) * 1000 + 0.999)))
+    def get_events(self, timeout: float, busy: bool = False) -> Any:
+        if busy and self._polls_to_skip:
+            # Tasks are runnable, and the last look found nothing (see
+            # SKIPPED_IDLE_POLLS): this turn goes without one.
+            self._polls_to_skip -= 1
+            return ()
+        events = self._poll.poll(max(0, int(min(timeout, MAX_TIMEOUT) * 1000 + 0.999)))
+        if not events and busy:
+            self._polls_to_skip = SKIPPED_IDLE_POLLS
+        return events
 
     def process_events(self, events: Any) -> None:
         all_waiters = self._waiters

@@ -487,7 +487,7 @@ class Runner:
                     idle_primed = 2
             if "before_io_wait" in instruments:
                 self.call_instruments("before_io_wait", timeout)
-            events = io.get_events(timeout)
+            events = io.get_events(timeout, bool(runq_holder.runq))
             if "after_io_wait" in instruments:
                 self.call_instruments("after_io_wait", timeout)
             if events:
