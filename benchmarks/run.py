@@ -213,7 +213,7 @@ def _fmt_ratio(value: float | None) -> str:
 
 
 def _table(series: list[Series], impls: tuple[str, ...], status: dict[tuple[str, str], str]) -> str:
-    peers = [p for p in PEERS if p in impls and p != "uvloop"]
+    peers = [p for p in PEERS if p in impls]
     header = [
         "workload",
         "metric [unit]",

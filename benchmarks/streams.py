@@ -14,15 +14,27 @@ APIs used:
 Server and clients run in the same process and loop, on 127.0.0.1.  TLS uses a
 trustme CA and a certificate for "localhost", default contexts (TLS 1.3 here).
 
-Workloads (full size; --quick divides the counts by 10, bulk sizes by 8):
+Workloads (full size; --quick divides the round trips by 10, bulk sizes by 8):
 
-stream_echo  100 clients connect to an echo server; once all are connected, each
-             does 1,000 round trips of 64 bytes (100,000 in all).  Metric: round
-             trips per second over that phase (higher is better).
-stream_bulk  the server sends 512 MiB in 64 KiB writes to one client, which reads
-             with 64 KiB receives.  Metric: MiB/s, from the client's connect to
-             its last byte (higher is better).
-tls_bulk     the same over TLS (handshake included in the time).
+stream_echo               100 clients connect to an echo server; once all are
+                          connected (a barrier), each does 1,000 round trips of
+                          64 bytes.  Metric: round trips per second from the
+                          start signal to the last close (higher is better).
+stream_echo_1k            the same with 1,000 clients x 100 round trips.
+stream_echo_staggered     100 clients x 1,000 round trips, each client starting
+                          as soon as it is connected (no barrier); timed from
+                          the server's start to the last close.
+stream_echo_staggered_1k  the same with 1,000 clients x 100 round trips.
+stream_latency            400 clients x 250 round trips after a barrier, each
+                          round trip timed: throughput, and the p50 and p99
+                          round-trip latency in microseconds (lower is better).
+stream_bulk               the server sends 512 MiB in 64 KiB writes to one client,
+                          which reads with 64 KiB receives.  Metric: MiB/s, from
+                          the client's connect to its last byte (higher is better).
+tls_bulk                  the same over TLS (handshake included in the time).
+
+Every server listens with the same backlog (BACKLOG), so that no library's
+default accept queue overflows when a thousand clients connect at once.
 """
 
 from __future__ import annotations
@@ -33,12 +45,14 @@ import socket as stdlib_socket
 import ssl
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from _common import (
     Skip,
     TrioLike,
     Workload,
+    emit,
     emit_rate,
     emit_throughput,
     main,
@@ -49,6 +63,10 @@ from _common import (
 
 MSG = b"x" * 64
 CHUNK = 64 * 1024
+# Same listen() backlog for everyone: asyncio's default (100) would make a
+# thousand simultaneous connects overflow the accept queue and wait for SYN
+# retransmissions (a second each), which measures the kernel, not the loop.
+BACKLOG = 4096
 
 
 def _free_port() -> int:
@@ -96,23 +114,54 @@ class _Streams:
     async def start_server(
         self, nursery: Any, handler: Callable[[Any], Awaitable[None]], port: int
     ) -> None:
-        await nursery.start(functools.partial(self.mod.serve_tcp, handler, port, host="127.0.0.1"))
+        await nursery.start(
+            functools.partial(self.mod.serve_tcp, handler, port, host="127.0.0.1", backlog=BACKLOG)
+        )
 
     async def connect(self, port: int) -> Any:
         return await self.mod.open_tcp_stream("127.0.0.1", port)
 
 
 # ---------------------------------------------------------------- echo
+#
+# One echo server, many clients, all in one loop.  Five shapes:
+#
+# * barrier (``stream_echo``, ``stream_echo_1k``): every client connects,
+#   then all start together; timed from the start signal to the last close.
+# * staggered (``stream_echo_staggered``, ``stream_echo_staggered_1k``): each
+#   client starts its round trips as soon as it is connected, as real clients
+#   do; timed from the server's start to the last close (connects included).
+# * latency (``stream_latency``): the barrier shape at 400 connections, each
+#   round trip timed on its own; p50 and p99 beside the throughput.
 
 
-def _echo_sizes(quick: bool) -> tuple[int, int]:
-    return 100, (100 if quick else 1_000)
+@dataclass(frozen=True)
+class _EchoShape:
+    workload: str
+    clients: int
+    trips: int  # full size; --quick divides by 10
+    staggered: bool
+    latency: bool = False
+
+    def trips_for(self, quick: bool) -> int:
+        return max(1, self.trips // 10) if quick else self.trips
 
 
-def stream_echo_trio(api: TrioLike, quick: bool) -> None:
-    clients, trips = _echo_sizes(quick)
+ECHO_SHAPES = [
+    _EchoShape("stream_echo", 100, 1_000, staggered=False),
+    _EchoShape("stream_echo_1k", 1_000, 100, staggered=False),
+    _EchoShape("stream_echo_staggered", 100, 1_000, staggered=True),
+    _EchoShape("stream_echo_staggered_1k", 1_000, 100, staggered=True),
+    _EchoShape("stream_latency", 400, 250, staggered=False, latency=True),
+]
+
+
+def stream_echo_trio(shape: _EchoShape, api: TrioLike, quick: bool) -> None:
+    clients, trips = shape.clients, shape.trips_for(quick)
     st = _Streams(api)
     core = api.core
+    latencies: list[float] = []
+    record = latencies.append if shape.latency else None
 
     async def handler(stream: Any) -> None:
         async with stream:
@@ -130,11 +179,13 @@ def stream_echo_trio(api: TrioLike, quick: bool) -> None:
             stream = await st.connect(port)
             async with stream:
                 send, recv = st.sender(stream), st.receiver(stream)
-                connected[0] += 1
-                if connected[0] == clients:
-                    all_connected.set()
-                await go.wait()
+                if not shape.staggered:
+                    connected[0] += 1
+                    if connected[0] == clients:
+                        all_connected.set()
+                    await go.wait()
                 for _ in range(trips):
+                    t = now()
                     await send(MSG)
                     got = 0
                     while got < len(MSG):
@@ -142,25 +193,31 @@ def stream_echo_trio(api: TrioLike, quick: bool) -> None:
                         if not data:
                             raise RuntimeError("echo server closed early")
                         got += len(data)
+                    if record is not None:
+                        record(now() - t)
 
         async with core.open_nursery() as server_nursery:
+            t0 = now()
             await st.start_server(server_nursery, handler, port)
             async with core.open_nursery() as nursery:
                 for _ in range(clients):
                     nursery.start_soon(client)
-                await all_connected.wait()
-                t0 = now()
-                go.set()
+                if not shape.staggered:
+                    await all_connected.wait()
+                    t0 = now()
+                    go.set()
             elapsed = now() - t0
             server_nursery.cancel_scope.cancel()
         return elapsed
 
     elapsed = core.run(amain)
-    _emit_echo(api.impl, clients, trips, elapsed)
+    _emit_echo(shape, api.impl, trips, elapsed, latencies)
 
 
-def stream_echo_asyncio(impl: str, quick: bool) -> None:
-    clients, trips = _echo_sizes(quick)
+def stream_echo_asyncio(shape: _EchoShape, impl: str, quick: bool) -> None:
+    clients, trips = shape.clients, shape.trips_for(quick)
+    latencies: list[float] = []
+    record = latencies.append if shape.latency else None
 
     handlers: set[asyncio.Task[Any]] = set()
 
@@ -180,45 +237,72 @@ def stream_echo_asyncio(impl: str, quick: bool) -> None:
 
         async def client() -> None:
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            connected[0] += 1
-            if connected[0] == clients:
-                all_connected.set()
-            await go.wait()
+            if not shape.staggered:
+                connected[0] += 1
+                if connected[0] == clients:
+                    all_connected.set()
+                await go.wait()
             for _ in range(trips):
+                t = now()
                 writer.write(MSG)
                 await writer.drain()
                 await reader.readexactly(len(MSG))
+                if record is not None:
+                    record(now() - t)
             writer.close()
             await writer.wait_closed()
 
-        server = await asyncio.start_server(handler, "127.0.0.1", port)
+        t0 = now()
+        server = await asyncio.start_server(handler, "127.0.0.1", port, backlog=BACKLOG)
         async with server:
             async with asyncio.TaskGroup() as tg:
                 for _ in range(clients):
                     tg.create_task(client())
-                await all_connected.wait()
-                t0 = now()
-                go.set()
+                if not shape.staggered:
+                    await all_connected.wait()
+                    t0 = now()
+                    go.set()
             elapsed = now() - t0
             await asyncio.gather(*handlers)
         return elapsed
 
     elapsed = run_asyncio(impl, amain)
-    _emit_echo(impl, clients, trips, elapsed)
+    _emit_echo(shape, impl, trips, elapsed, latencies)
 
 
-def _emit_echo(impl: str, clients: int, trips: int, elapsed: float) -> None:
+def _percentile(sorted_values: list[float], fraction: float) -> float:
+    """The value below which ``fraction`` of the samples lie (nearest rank)."""
+    index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+def _emit_echo(
+    shape: _EchoShape, impl: str, trips: int, elapsed: float, latencies: list[float]
+) -> None:
+    details = {
+        "clients": shape.clients,
+        "round_trips_each": trips,
+        "message_bytes": len(MSG),
+        "shape": "staggered" if shape.staggered else "barrier",
+    }
     emit_rate(
-        "stream_echo",
-        impl,
-        "round trips/s",
-        clients * trips,
-        elapsed,
-        "rt/s",
-        clients=clients,
-        round_trips_each=trips,
-        message_bytes=len(MSG),
+        shape.workload, impl, "round trips/s", shape.clients * trips, elapsed, "rt/s", **details
     )
+    if shape.latency:
+        if len(latencies) != shape.clients * trips:
+            raise RuntimeError(f"{len(latencies)} latency samples, not {shape.clients * trips}")
+        latencies.sort()
+        for metric, fraction in (("p50 latency", 0.50), ("p99 latency", 0.99)):
+            emit(
+                shape.workload,
+                impl,
+                metric,
+                _percentile(latencies, fraction) * 1e6,
+                "us",
+                "lower",
+                samples=len(latencies),
+                **details,
+            )
 
 
 # ---------------------------------------------------------------- bulk (plain and TLS)
@@ -321,11 +405,16 @@ def _emit_bulk(impl: str, tls: bool, chunks: int, received: int, elapsed: float)
 
 
 WORKLOADS = [
-    Workload(
-        "stream_echo",
-        "100 clients x 1,000 round trips of 64 bytes",
-        stream_echo_trio,
-        stream_echo_asyncio,
+    *(
+        Workload(
+            shape.workload,
+            f"{shape.clients} clients x {shape.trips} round trips of 64 bytes, "
+            + ("staggered" if shape.staggered else "after a barrier")
+            + (", latency percentiles" if shape.latency else ""),
+            functools.partial(stream_echo_trio, shape),
+            functools.partial(stream_echo_asyncio, shape),
+        )
+        for shape in ECHO_SHAPES
     ),
     Workload(
         "stream_bulk",

@@ -521,3 +521,173 @@ async def test_a_timeout_on_an_io_wait(io_manager: str, autojump_clock: object) 
             await lowlevel.wait_readable(a)
         assert scope.cancelled_caught
         assert trio_core.current_time() >= 30
+
+
+# ---------------------------------------------------------------- registrations kept between waits
+#
+# The managers keep an fd registered after it woke its waiter (the next wait
+# is then free).  What must hold all the same: readiness nobody waits for
+# does not make the loop spin, a reused fd number is always watched, and a
+# registration that outlived its fd number (a dup keeps the file open) is
+# got rid of.
+
+
+class _CountIOWaits(trio_core.abc.Instrument):
+    def __init__(self) -> None:
+        self.count = 0
+
+    def before_io_wait(self, timeout: float) -> None:
+        self.count += 1
+
+
+async def _io_waits_during(seconds: float) -> int:
+    """How many times the loop asks for I/O events while this task sleeps."""
+    counter = _CountIOWaits()
+    lowlevel.add_instrument(counter)
+    try:
+        await trio_core.sleep(seconds)
+    finally:
+        lowlevel.remove_instrument(counter)
+    return counter.count
+
+
+async def test_readiness_nobody_waits_for_does_not_spin_the_loop(io_manager: str) -> None:
+    with socketpair() as (a, b):
+        b.send(b"x")
+        await lowlevel.wait_readable(a)
+        # Still readable, and nobody waits: at most one more report, then quiet.
+        assert await _io_waits_during(0.05) < 10
+        await lowlevel.wait_readable(a)  # and a new wait still sees it
+        assert a.recv(1) == b"x"
+
+
+async def test_a_hung_up_socket_nobody_waits_on_does_not_spin_the_loop(io_manager: str) -> None:
+    with socketpair() as (a, b):
+        b.send(b"x")
+        await lowlevel.wait_readable(a)
+        b.close()
+        assert await _io_waits_during(0.05) < 10
+
+
+async def test_a_writable_socket_nobody_waits_on_does_not_spin_the_loop(io_manager: str) -> None:
+    with socketpair() as (a, _b):
+        await lowlevel.wait_writable(a)
+        assert await _io_waits_during(0.05) < 10
+
+
+async def test_waiting_twice_on_one_socket_object_blocks_until_new_data(io_manager: str) -> None:
+    with socketpair() as (a, b):
+        b.send(b"1")
+        await lowlevel.wait_readable(a)
+        assert a.recv(1) == b"1"
+        got: list[bytes] = []
+
+        async def reader() -> None:
+            await lowlevel.wait_readable(a)
+            got.append(a.recv(1))
+
+        async with trio_core.open_nursery() as nursery:
+            nursery.start_soon(reader)
+            await wait_all_tasks_blocked()
+            assert got == []  # the registration kept from the first wait wakes nobody early
+            b.send(b"2")
+        assert got == [b"2"]
+
+
+async def test_a_reused_fd_number_works_after_a_completed_wait(io_manager: str) -> None:
+    # The socket is closed WITHOUT notify_closing after a wait that completed
+    # (its registration was kept), and a new socket may get the same number.
+    for _ in range(3):
+        a, b = socket.socketpair()
+        b.send(b"x")
+        await lowlevel.wait_readable(a)
+        a.close()
+        b.close()
+        with socketpair() as (c, d):
+            async with trio_core.open_nursery() as nursery:
+
+                async def send() -> None:
+                    await wait_all_tasks_blocked()
+                    d.send(b"z")
+
+                nursery.start_soon(send)
+                with trio_core.fail_after(10):
+                    await lowlevel.wait_readable(c)
+            assert c.recv(1) == b"z"
+
+
+async def test_an_int_fd_and_its_socket_object_mix(io_manager: str) -> None:
+    with socketpair() as (a, b):
+        b.send(b"1")
+        await lowlevel.wait_readable(a)
+        assert a.recv(1) == b"1"
+        b.send(b"2")
+        await lowlevel.wait_readable(a.fileno())
+        assert a.recv(1) == b"2"
+        b.send(b"3")
+        await lowlevel.wait_readable(a)
+        assert a.recv(1) == b"3"
+
+
+async def test_a_registration_that_outlived_its_fd_number_is_got_rid_of(io_manager: str) -> None:
+    # A dup keeps the file open after the original fd is closed without
+    # notify_closing; the file stays readable, and its number is reused.
+    a, b = socket.socketpair()
+    a.setblocking(False)
+    twin = a.dup()
+    try:
+        b.send(b"x")
+        await lowlevel.wait_readable(a)  # registered, for `a`
+        a.close()  # no notify_closing: the epoll registration stays with the file
+        with socketpair() as (c, d):
+            # The loop does not spin on the readable, unreachable registration.
+            assert await _io_waits_during(0.05) < 10
+            # ... and the reused number (if it is) is watched for the new file.
+            async with trio_core.open_nursery() as nursery:
+
+                async def send() -> None:
+                    await wait_all_tasks_blocked()
+                    d.send(b"z")
+
+                nursery.start_soon(send)
+                with trio_core.fail_after(10):
+                    await lowlevel.wait_readable(c)
+            assert c.recv(1) == b"z"
+    finally:
+        a.close()
+        twin.close()
+        b.close()
+
+
+async def test_io_is_noticed_within_a_few_turns_while_tasks_keep_running(
+    io_manager: str,
+) -> None:
+    # While tasks are runnable, a look for I/O that found nothing is skipped
+    # for a few turns; I/O that becomes ready meanwhile is seen soon after.
+    from trio_core._io_common import SKIPPED_IDLE_POLLS
+
+    with socketpair() as (a, b):
+        turns_after_send: list[int] = []
+        sent = trio_core.Event()
+
+        async def reader() -> None:
+            await lowlevel.wait_readable(a)
+            turns_after_send.append(spins[0])
+
+        spins = [0]
+
+        async def spinner() -> None:
+            while not turns_after_send:
+                if sent.is_set():
+                    spins[0] += 1
+                await lowlevel.checkpoint()
+
+        async with trio_core.open_nursery() as nursery:
+            nursery.start_soon(reader)
+            await wait_all_tasks_blocked()
+            nursery.start_soon(spinner)
+            for _ in range(20):  # a busy phase whose looks for I/O find nothing
+                await lowlevel.checkpoint()
+            b.send(b"x")
+            sent.set()
+        assert turns_after_send and turns_after_send[0] <= SKIPPED_IDLE_POLLS + 2

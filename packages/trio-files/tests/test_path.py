@@ -274,12 +274,14 @@ async def test_a_started_call_completes_despite_cancellation(tmp_path: SyncPath)
         async with trio_core.open_nursery() as nursery:
 
             async def cancel_soon() -> None:
+                # Every task blocked: the main task waits on mkdir's thread,
+                # so the cancel lands while the thread works (or after it).
+                await trio_core.testing.wait_all_tasks_blocked()
                 scope.cancel()
 
             nursery.start_soon(cancel_soon)
-            # mkdir reaches its thread before cancel_soon runs (start_soon only
-            # schedules it), so the cancel lands while the thread works.
             await target.mkdir()
             made = os.path.isdir(target)
+            await trio_core.lowlevel.checkpoint()  # where the cancel is delivered
     assert made
     assert scope.cancelled_caught

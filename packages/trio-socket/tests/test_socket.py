@@ -634,6 +634,80 @@ async def test_recv_is_a_checkpoint_even_when_data_is_ready() -> None:
         assert await b.recv(1) == b"z"
 
 
+# After a short read (the receive buffer emptied), recv waits for data before
+# trying again; these pin down that it still behaves like every other recv.
+
+
+async def test_recv_after_a_short_read_gets_data_that_is_already_there() -> None:
+    a, b = tsocket.socketpair()
+    with a, b:
+        await a.sendall(b"1")
+        assert await b.recv(10) == b"1"  # short: the next recv waits first
+        await a.sendall(b"2")  # ... but the data is already there
+        with trio_core.fail_after(10), assert_checkpoints():
+            assert await b.recv(10) == b"2"
+
+
+async def test_recv_after_a_short_read_blocks_until_data_arrives() -> None:
+    a, b = tsocket.socketpair()
+    with a, b:
+        await a.sendall(b"1")
+        assert await b.recv(10) == b"1"
+        got: list[bytes] = []
+
+        async def reader() -> None:
+            got.append(await b.recv(10))
+
+        async with trio_core.open_nursery() as nursery:
+            nursery.start_soon(reader)
+            await wait_all_tasks_blocked()
+            assert got == []
+            await a.sendall(b"23")
+        assert got == [b"23"]
+
+
+async def test_recv_after_a_short_read_is_a_cancellation_point() -> None:
+    a, b = tsocket.socketpair()
+    with a, b:
+        await a.sendall(b"1")
+        assert await b.recv(10) == b"1"
+        await a.sendall(b"2")
+        with trio_core.CancelScope() as scope:
+            scope.cancel()
+            await b.recv(10)
+        assert scope.cancelled_caught
+        assert await b.recv(10) == b"2"  # nothing was consumed by the cancelled recv
+
+
+async def test_recv_after_a_short_read_keeps_its_answers_to_odd_calls() -> None:
+    a, b = tsocket.socketpair()
+    with a, b:
+        await a.sendall(b"1")
+        assert await b.recv(10) == b"1"
+        with trio_core.fail_after(10):
+            assert await b.recv(0) == b""  # returns at once, as the standard library's does
+            with pytest.raises(ValueError, match="negative buffersize"):
+                await b.recv(-(2**70))
+            await a.sendall(b"peek")
+            assert await b.recv(10, tsocket.MSG_PEEK) == b"peek"
+            assert await b.recv(10) == b"peek"
+    # Closed: the standard library's error, not a wait.
+    with pytest.raises(OSError) as info:
+        await b.recv(10)
+    assert info.value.errno == errno.EBADF
+
+
+async def test_recv_after_a_short_read_sees_the_end_of_the_stream() -> None:
+    a, b = tsocket.socketpair()
+    with b:
+        with a:
+            await a.sendall(b"1")
+            assert await b.recv(10) == b"1"
+        with trio_core.fail_after(10):
+            assert await b.recv(10) == b""
+            assert await b.recv(10) == b""
+
+
 async def test_two_readers_get_busyresourceerror_and_close_wakes() -> None:
     a, b = tsocket.socketpair()
     with a, b:

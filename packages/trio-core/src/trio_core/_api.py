@@ -14,7 +14,8 @@ from __future__ import annotations
 import bisect
 import contextvars
 import math
-from collections.abc import Awaitable, Callable
+import types
+from collections.abc import Awaitable, Callable, Generator
 from typing import TYPE_CHECKING, Any, Final
 
 from outcome import Outcome, Value
@@ -24,12 +25,12 @@ from ._ki import enable_ki_protection
 from ._run import RunStatistics
 from ._run_context import _runner, _task
 from ._traps import (
+    _CHECKPOINT,
     GLOBAL_RUN_CONTEXT,
     Abort,
     RaiseCancelT,
     _PermanentlyDetach,
     _yield,
-    checkpoint,
     wait_task_rescheduled,
 )
 
@@ -154,27 +155,31 @@ def current_effective_deadline() -> float:
     return deadline
 
 
-async def checkpoint_if_cancelled() -> None:
+# A generator-based trap rather than ``async def``: it runs on every socket
+# operation, and this way its common case (not cancelled) is one generator
+# that finishes at once, without a call to _task() or an await of checkpoint().
+@types.coroutine
+def checkpoint_if_cancelled() -> Generator[Any, Any, None]:
     """Raise :exc:`Cancelled` if the calling code is cancelled; otherwise return at
     once, without yielding (a cancellation point, but not a schedule point).
 
-    Half a checkpoint: it is a full checkpoint only when it raises.  Also
-    delivers a pending Control-C to the main task.
+    Use as ``await checkpoint_if_cancelled()``.  Half a checkpoint: it is a
+    full checkpoint only when it raises.  Also delivers a pending Control-C
+    to the main task.
 
     Raises:
+        RuntimeError: outside of :func:`run`.
         Cancelled: if the calling code is cancelled.
         KeyboardInterrupt: in the main task, if Control-C is pending.
     """
-    # _task(), inlined: this runs before nearly every I/O operation.
     try:
-        task: Task = GLOBAL_RUN_CONTEXT.task
+        task = GLOBAL_RUN_CONTEXT.task
     except AttributeError:
-        _task()  # raises the RuntimeError that says there is no run
-        raise
+        task = _task()  # raises the RuntimeError that says what is wrong
     if task._cancel_status.effectively_cancelled or (
         task._runner.ki_pending and task is task._runner.main_task
     ):
-        await checkpoint()
+        yield _CHECKPOINT
     else:
         task._cancel_points += 1  # for testing.assert_checkpoints
 
@@ -255,32 +260,64 @@ def remove_instrument(instrument: Instrument) -> None:
     _runner().remove_instrument(instrument)
 
 
-async def wait_readable(fd: Any) -> None:
+# wait_readable and wait_writable hand back the I/O manager's own trap rather
+# than awaiting it in a coroutine of their own: one frame fewer for every
+# resumption of a task parked on I/O.  Awaiting the result is all a caller
+# can do with it, as with a coroutine.
+
+
+def wait_readable(fd: Any) -> Awaitable[None]:
     """Block until ``fd`` (an int or an object with ``fileno()``) is readable.
 
-    A checkpoint only in that it blocks: it does not check for cancellation
-    first (call :func:`checkpoint_if_cancelled`), but cancellation does wake it.
+    Use as ``await wait_readable(fd)``.  A checkpoint only in that it blocks:
+    it does not check for cancellation first (call
+    :func:`checkpoint_if_cancelled`), but cancellation does wake it.
 
-    Raises:
-        BusyResourceError: if another task already waits to read this fd.
-        ClosedResourceError: if :func:`notify_closing` is called for the fd.
-    """
-    await _runner().io_manager.wait_readable(fd)
-
-
-async def wait_writable(fd: Any) -> None:
-    """Block until ``fd`` is writable.  See :func:`wait_readable`.
-
-    A checkpoint only in that it blocks, as for :func:`wait_readable`.
+    Pass the socket (or file) object itself rather than its number where you
+    can: the I/O manager then keeps the kernel watching it between waits,
+    which makes the next wait cheaper.  Call :func:`notify_closing` before
+    closing it, as always.
 
     Args:
         fd: an int, or an object with a ``fileno()`` method.
 
+    Returns:
+        An awaitable; awaiting it returns None once ``fd`` is readable.
+
     Raises:
+        RuntimeError: outside of :func:`run` (raised by the call itself).
+        BusyResourceError: if another task already waits to read this fd.
+        ClosedResourceError: if :func:`notify_closing` is called for the fd.
+    """
+    try:
+        runner = GLOBAL_RUN_CONTEXT.runner
+    except AttributeError:
+        runner = _runner()  # raises the RuntimeError that says what is wrong
+    return runner.io_manager.wait_readable(fd)  # type: ignore[no-any-return]
+
+
+def wait_writable(fd: Any) -> Awaitable[None]:
+    """Block until ``fd`` is writable.  See :func:`wait_readable`.
+
+    Use as ``await wait_writable(fd)``.  A checkpoint only in that it blocks,
+    as for :func:`wait_readable`.
+
+    Args:
+        fd: an int, or an object with a ``fileno()`` method.
+
+    Returns:
+        An awaitable; awaiting it returns None once ``fd`` is writable.
+
+    Raises:
+        RuntimeError: outside of :func:`run` (raised by the call itself).
         BusyResourceError: if another task already waits to write to this fd.
         ClosedResourceError: if :func:`notify_closing` is called for the fd.
     """
-    await _runner().io_manager.wait_writable(fd)
+    try:
+        runner = GLOBAL_RUN_CONTEXT.runner
+    except AttributeError:
+        runner = _runner()  # raises the RuntimeError that says what is wrong
+    return runner.io_manager.wait_writable(fd)  # type: ignore[no-any-return]
 
 
 def notify_closing(fd: Any) -> None:

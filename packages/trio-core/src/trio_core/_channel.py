@@ -19,11 +19,10 @@ from collections import OrderedDict, deque
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Generic, ParamSpec, Self, TypeVar, final
+from typing import Final, Generic, ParamSpec, Self, TypeVar, final
 
 from outcome import Error
 
-from ._api import checkpoint_if_cancelled
 from ._exceptions import (
     BrokenResourceError,
     Cancelled,
@@ -36,6 +35,7 @@ from ._run_context import _task
 from ._sync import Semaphore
 from ._tasks import Task, TaskStatus, open_nursery
 from ._traps import (
+    GLOBAL_RUN_CONTEXT,
     Abort,
     RaiseCancelT,
     cancel_shielded_checkpoint,
@@ -54,6 +54,16 @@ __all__ = [
     "MemoryChannelStatistics",
     "as_safe_channel",
 ]
+
+
+@final
+class _Nothing:
+    """The type of ``_NOTHING``: what ``_receive_now`` answers when it would block."""
+
+    __slots__ = ()
+
+
+_NOTHING: Final = _Nothing()
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +190,14 @@ class MemorySendChannel(_ChannelEnd[T], SendChannel[T]):
             ClosedResourceError: if this end was closed.
             BrokenResourceError: if every receiving end was closed.
         """
+        if not self._send_now(value):
+            raise WouldBlock
+
+    @enable_ki_protection
+    def _send_now(self, value: T) -> bool:
+        # send_nowait, answering False where it raises WouldBlock: send() asks
+        # this first, and a rendezvous channel would otherwise raise and catch
+        # WouldBlock on every other call.
         if self._closed:
             raise ClosedResourceError("this send channel was closed")
         state = self._state
@@ -192,7 +210,8 @@ class MemorySendChannel(_ChannelEnd[T], SendChannel[T]):
         elif len(state.data) < state.max_buffer_size:
             state.data.append(value)
         else:
-            raise WouldBlock
+            return False
+        return True
 
     @enable_ki_protection
     async def send(self, value: T) -> None:
@@ -204,15 +223,20 @@ class MemorySendChannel(_ChannelEnd[T], SendChannel[T]):
             ClosedResourceError: if this end was closed (also while waiting).
             BrokenResourceError: if every receiving end was closed.
         """
-        await checkpoint_if_cancelled()
+        # checkpoint_if_cancelled(), inlined: this runs on every send and receive.
         try:
-            self.send_nowait(value)
-        except WouldBlock:
-            pass
+            task = GLOBAL_RUN_CONTEXT.task
+        except AttributeError:
+            task = _task()  # raises the RuntimeError that says what is wrong
+        if task._cancel_status.effectively_cancelled or (
+            task._runner.ki_pending and task is task._runner.main_task
+        ):
+            await checkpoint()
         else:
+            task._cancel_points += 1  # for testing.assert_checkpoints
+        if self._send_now(value):
             await cancel_shielded_checkpoint()
             return
-        task = _task()
         state = self._state
         self._tasks.add(task)
         state.send_tasks[task] = value
@@ -286,6 +310,15 @@ class MemoryReceiveChannel(_ChannelEnd[T], ReceiveChannel[T]):
             EndOfChannel: if every sending end was closed and the buffer is empty.
             ClosedResourceError: if this end was closed.
         """
+        value = self._receive_now()
+        if value is _NOTHING:
+            raise WouldBlock
+        return value  # type: ignore[return-value]
+
+    @enable_ki_protection
+    def _receive_now(self) -> T | _Nothing:
+        # receive_nowait, answering _NOTHING where it raises WouldBlock (see
+        # MemorySendChannel._send_now).
         if self._closed:
             raise ClosedResourceError("this receive channel was closed")
         state = self._state
@@ -299,7 +332,7 @@ class MemoryReceiveChannel(_ChannelEnd[T], ReceiveChannel[T]):
             return state.data.popleft()
         if not state.open_send_channels:
             raise EndOfChannel
-        raise WouldBlock
+        return _NOTHING
 
     @enable_ki_protection
     async def receive(self) -> T:
@@ -311,15 +344,21 @@ class MemoryReceiveChannel(_ChannelEnd[T], ReceiveChannel[T]):
             EndOfChannel: once every sending end is closed and the buffer is empty.
             ClosedResourceError: if this end was closed (also while waiting).
         """
-        await checkpoint_if_cancelled()
+        # checkpoint_if_cancelled(), inlined: this runs on every send and receive.
         try:
-            value = self.receive_nowait()
-        except WouldBlock:
-            pass
+            task = GLOBAL_RUN_CONTEXT.task
+        except AttributeError:
+            task = _task()  # raises the RuntimeError that says what is wrong
+        if task._cancel_status.effectively_cancelled or (
+            task._runner.ki_pending and task is task._runner.main_task
+        ):
+            await checkpoint()
         else:
+            task._cancel_points += 1  # for testing.assert_checkpoints
+        value = self._receive_now()
+        if value is not _NOTHING:
             await cancel_shielded_checkpoint()
-            return value
-        task = _task()
+            return value  # type: ignore[return-value]
         state = self._state
         self._tasks.add(task)
         state.receive_tasks[task] = None

@@ -9,8 +9,8 @@ test-suite against the fallback.
 
 The managers sit below the run loop and never import it (an import-linter
 contract in the root ``pyproject.toml`` says so): a manager reads the
-current task from ``_traps.GLOBAL_RUN_CONTEXT``, parks it with
-``wait_task_rescheduled``, and wakes it through the ``reschedule`` callable
+current task from ``_traps.GLOBAL_RUN_CONTEXT``, parks it with a trap of
+its own (``wait_task_rescheduled`` inlined), and wakes it through the ``reschedule`` callable
 the run loop passed to :func:`make_io_manager`.  To a manager a task is an
 opaque object that it stores and hands back.
 """
@@ -21,7 +21,9 @@ import abc
 import os
 import select
 import sys
-from collections.abc import Callable
+import types
+import weakref
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -29,7 +31,7 @@ from outcome import Error
 
 from ._exceptions import BusyResourceError, ClosedResourceError
 from ._ki import enable_ki_protection
-from ._traps import GLOBAL_RUN_CONTEXT, Abort, wait_task_rescheduled
+from ._traps import GLOBAL_RUN_CONTEXT, Abort, _ErrorWithContext, _raise_keeping_context
 
 
 class HasFileno(Protocol):
@@ -86,17 +88,24 @@ class IOManager(abc.ABC):
     backend: str
 
     @abc.abstractmethod
-    async def wait_readable(self, fd: FdLike) -> None: ...
+    def wait_readable(self, fd: FdLike) -> Awaitable[None]: ...
 
     @abc.abstractmethod
-    async def wait_writable(self, fd: FdLike) -> None: ...
+    def wait_writable(self, fd: FdLike) -> Awaitable[None]: ...
 
     @abc.abstractmethod
     def notify_closing(self, fd: FdLike) -> None: ...
 
     @abc.abstractmethod
-    def get_events(self, timeout: float) -> Any:
-        """Block for at most ``timeout`` seconds; return what became ready."""
+    def get_events(self, timeout: float, busy: bool = False) -> Any:
+        """Block for at most ``timeout`` seconds; return what became ready.
+
+        ``busy`` says that tasks are runnable (``timeout`` is then 0): a
+        manager may answer "nothing" without asking the kernel, a few turns
+        in a row at most (see SKIPPED_IDLE_POLLS).  A look with ``busy``
+        False (the loop is about to sleep, or checks whether it is idle) is
+        always made.
+        """
 
     @abc.abstractmethod
     def process_events(self, events: Any) -> None:
@@ -151,6 +160,17 @@ async def wait_process_exit(pid: int) -> None:
 # epoll_wait's timeout is an int of milliseconds; keep far below its limit.
 MAX_TIMEOUT = 86400.0
 
+#: While tasks are runnable the run loop asks for I/O events without waiting
+#: (timeout 0, ``busy=True``) at every turn.  When such a look finds nothing,
+#: the readiness managers skip the system call for this many of the next busy
+#: turns (a look that may block, or that checks for idleness, is never
+#: skipped).  Between tasks that only hand
+#: work to each other (a channel ping-pong, spawning) the poll is most of a
+#: turn's cost; the price is that I/O which becomes ready during such a phase
+#: is seen at most this many turns later.  Any look that finds events, or
+#: that waits, resets the count.
+SKIPPED_IDLE_POLLS = 3
+
 
 def make_io_manager(reschedule: Reschedule) -> IOManager:
     """Pick the I/O manager for this platform (or the one forced by the environment)."""
@@ -181,28 +201,69 @@ def make_io_manager(reschedule: Reschedule) -> IOManager:
 
 
 class FdWaiters:
-    """The (at most one) reader and writer parked on one file descriptor."""
+    """The (at most one) reader and writer parked on one file descriptor.
 
-    __slots__ = ("read_task", "write_task", "armed")
+    An entry outlives the waits it serves: the managers keep the kernel
+    watching an fd between waits where they can (see ``_io_epoll``), and the
+    entry remembers what the kernel watches (``armed``) and for which object
+    (``owner``, a weak reference to what was passed to the wait, or None).
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("read_task", "write_task", "armed", "owner", "abort_read", "abort_write")
+
+    def __init__(self, manager: ReadinessIOManager, fd: int) -> None:
         # The run loop's tasks, opaque here (see Reschedule).
         self.read_task: Any = None
         self.write_task: Any = None
         # What the kernel currently watches for this fd (backend-specific bits).
         self.armed: int = 0
+        self.owner: weakref.ref[Any] | None = None
+        # The abort functions of the two kinds of wait, made once per entry.
+        # They find the entry through the manager (not a reference to it, so
+        # no reference cycle): while a task is parked its entry stays current.
+        all_waiters = manager._waiters
+
+        def abort_read(_: object) -> Abort:
+            waiters = all_waiters.get(fd)
+            if waiters is not None:
+                waiters.read_task = None
+                manager._disarm_aborted(fd, waiters)
+            return Abort.SUCCEEDED
+
+        def abort_write(_: object) -> Abort:
+            waiters = all_waiters.get(fd)
+            if waiters is not None:
+                waiters.write_task = None
+                manager._disarm_aborted(fd, waiters)
+            return Abort.SUCCEEDED
+
+        self.abort_read: Callable[[object], Abort] = abort_read
+        self.abort_write: Callable[[object], Abort] = abort_write
+
+
+def busy_error(fd: int, reading: bool) -> BusyResourceError:
+    what = "read from" if reading else "write to"
+    return BusyResourceError(
+        f"another task is already waiting to {what} file descriptor {fd}; "
+        "only one task at a time may wait for the same readiness"
+    )
 
 
 class ReadinessIOManager(IOManager):
     """Shared bookkeeping for the readiness-based managers.
 
     Subclasses say how to (re)arm the kernel for the waiters of one fd
-    (``_arm``) and how to forget an fd (``_forget``).
+    (``_arm``) and how to forget an fd (``_forget``); a subclass may also
+    replace the waits and ``process_events`` with faster ones of its own
+    (the epoll manager does).
     """
 
     def __init__(self, reschedule: Reschedule) -> None:
         self._reschedule = reschedule
         self._waiters: dict[int, FdWaiters] = {}
+        # How many of the next zero-timeout get_events calls may return at
+        # once without asking the kernel (see SKIPPED_IDLE_POLLS).
+        self._polls_to_skip = 0
 
     @abc.abstractmethod
     def _arm(self, fd: int, waiters: FdWaiters) -> None: ...
@@ -213,44 +274,59 @@ class ReadinessIOManager(IOManager):
     def _disarm_aborted(self, fd: int, waiters: FdWaiters) -> None:
         """A wait on ``fd`` was cancelled; by default its registration stays.
 
-        It is harmless for epoll and poll: a one-shot registration whose fd is
-        closed disappears with it, and is re-made when it is not there.
+        It is harmless for epoll and poll: a registration nobody waits for is
+        dropped when it next reports an event, and a one-shot registration
+        whose fd is closed disappears with it and is re-made when it is not
+        there.
         """
 
-    # Protected: a KeyboardInterrupt between registering the waiter and parking
-    # would leave a finished task registered, to be woken again later.
-    @enable_ki_protection
-    async def _wait(self, fd_like: FdLike, attr: str) -> None:
-        fd = fileno_of(fd_like)
+    def _entry(self, fd: int) -> FdWaiters:
         waiters = self._waiters.get(fd)
         if waiters is None:
-            waiters = self._waiters[fd] = FdWaiters()
-        if getattr(waiters, attr) is not None:
-            what = "read from" if attr == "read_task" else "write to"
-            raise BusyResourceError(
-                f"another task is already waiting to {what} file descriptor {fd}; "
-                "only one task at a time may wait for the same readiness"
-            )
-        setattr(waiters, attr, GLOBAL_RUN_CONTEXT.task)
+            waiters = self._waiters[fd] = FdWaiters(self, fd)
+        return waiters
+
+    # The waits are generator-based traps (like wait_task_rescheduled, which
+    # they inline: one frame and one object fewer per wait).  Protected: a
+    # KeyboardInterrupt between registering the waiter and parking would leave
+    # a finished task registered, to be woken again later.
+    @enable_ki_protection
+    @types.coroutine
+    def wait_readable(self, fd: FdLike) -> Generator[Any, Any, None]:
+        number = fileno_of(fd)
+        waiters = self._entry(number)
+        if waiters.read_task is not None:
+            raise busy_error(number, True)
+        waiters.read_task = GLOBAL_RUN_CONTEXT.task
         try:
-            self._arm(fd, waiters)
+            self._arm(number, waiters)
         except BaseException:
-            setattr(waiters, attr, None)
+            waiters.read_task = None
             raise
+        try:
+            return (yield waiters.abort_read)  # type: ignore[no-any-return]
+        except _ErrorWithContext as carrier:
+            error = carrier.error
+        yield from _raise_keeping_context(error)
 
-        def abort(_: object) -> Abort:
-            if self._waiters.get(fd) is waiters:
-                setattr(waiters, attr, None)
-                self._disarm_aborted(fd, waiters)
-            return Abort.SUCCEEDED
-
-        await wait_task_rescheduled(abort)
-
-    async def wait_readable(self, fd: FdLike) -> None:
-        await self._wait(fd, "read_task")
-
-    async def wait_writable(self, fd: FdLike) -> None:
-        await self._wait(fd, "write_task")
+    @enable_ki_protection
+    @types.coroutine
+    def wait_writable(self, fd: FdLike) -> Generator[Any, Any, None]:
+        number = fileno_of(fd)
+        waiters = self._entry(number)
+        if waiters.write_task is not None:
+            raise busy_error(number, False)
+        waiters.write_task = GLOBAL_RUN_CONTEXT.task
+        try:
+            self._arm(number, waiters)
+        except BaseException:
+            waiters.write_task = None
+            raise
+        try:
+            return (yield waiters.abort_write)  # type: ignore[no-any-return]
+        except _ErrorWithContext as carrier:
+            error = carrier.error
+        yield from _raise_keeping_context(error)
 
     @enable_ki_protection
     def notify_closing(self, fd_like: FdLike) -> None:

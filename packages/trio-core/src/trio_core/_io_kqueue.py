@@ -101,7 +101,7 @@ class KqueueIOManager(ReadinessIOManager):
 
         await wait_task_rescheduled(abort)
 
-    def get_events(self, timeout: float) -> Any:
+    def get_events(self, timeout: float, busy: bool = False) -> Any:
         max_events = max(1, 2 * len(self._waiters) + len(self._process_waiters))
         return self._kqueue.control([], max_events, min(timeout, MAX_TIMEOUT))
 

@@ -163,6 +163,13 @@ def wait_task_rescheduled(abort_func: Callable[[RaiseCancelT], Abort]) -> Genera
         return (yield abort_func)  # zero-cost when nothing is thrown
     except _ErrorWithContext as carrier:
         error = carrier.error
+    return (yield from _raise_keeping_context(error))
+
+
+def _raise_keeping_context(error: BaseException) -> Generator[Any, Any, NoReturn]:
+    """Raise ``error`` (carried in by an :class:`_ErrorWithContext`) with its own
+    ``__context__``: the tail of :func:`wait_task_rescheduled`, shared with the
+    traps that inline it (the I/O managers' waits)."""
     # An exception that comes in through throw() is re-chained to the exception
     # being handled at every await it passes on the way up.  So step out of the
     # except block, come back through send() (one shielded schedule point), and

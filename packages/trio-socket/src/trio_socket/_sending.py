@@ -72,17 +72,23 @@ async def sendall(self: SocketType, data: ReadableBuffer, flags: int = 0) -> Non
     sent = 0
     try:
         await checkpoint_if_cancelled()
-        try:
-            view = _byte_view(data)
-        except BaseException:
-            await cancel_shielded_checkpoint()  # a checkpoint even when it fails at once
-            raise
+        view: bytes | memoryview
+        if type(data) is bytes:
+            view = data  # the common case: no memoryview until a send is partial
+        else:
+            try:
+                view = _byte_view(data)
+            except BaseException:
+                await cancel_shielded_checkpoint()  # a checkpoint even when it fails at once
+                raise
         total = len(view)
         sock = self._sock
         waited = False
         while True:
             # At least one send, even of nothing, so that sendall(b"") on a
             # closed or unconnected socket fails as the standard library's does.
+            if sent and type(view) is bytes:
+                view = memoryview(view)  # slices of it then copy nothing
             try:
                 sent += sock.send(view[sent:] if sent else view, flags)
             except BlockingIOError:

@@ -118,9 +118,13 @@ class SocketType:
     :func:`from_stdlib_socket` or :meth:`accept`; do not instantiate it.
     """
 
-    __slots__ = ("_sock", "_did_shutdown_SHUT_WR", "__weakref__")
+    __slots__ = ("_sock", "_did_shutdown_SHUT_WR", "_recv_drained", "__weakref__")
     _sock: _stdlib_socket.socket
     _did_shutdown_SHUT_WR: bool
+    # For a stream socket: whether its last recv() came back short (some
+    # bytes, fewer than asked for), which means it emptied the receive buffer;
+    # None for other sockets.  See recv().
+    _recv_drained: bool | None
 
     def __init__(self) -> None:
         """Not public: get a socket from :func:`socket` and friends.
@@ -137,6 +141,7 @@ class SocketType:
                 "SocketType has no public constructor: use trio_socket.socket(), socketpair(), "
                 "fromfd() or from_stdlib_socket()"
             )
+        self._recv_drained = None
 
     @classmethod
     def _wrap(cls, sock: _stdlib_socket.socket) -> SocketType:
@@ -144,6 +149,7 @@ class SocketType:
         sock.setblocking(False)
         self._sock = sock
         self._did_shutdown_SHUT_WR = False
+        self._recv_drained = False if sock.type == _stdlib_socket.SOCK_STREAM else None
         return self
 
     def __repr__(self) -> str:
@@ -521,27 +527,46 @@ class SocketType:
             ValueError: if ``bufsize`` is negative.
             OSError: if the receive fails.
         """
-        await checkpoint_if_cancelled()
         sock = self._sock
-        try:
-            data = sock.recv(bufsize, flags)
-        except BlockingIOError:
-            pass
-        except BaseException as exc:
-            await cancel_shielded_checkpoint()  # a checkpoint even when it fails at once
-            if isinstance(exc, OverflowError) and isinstance(bufsize, int) and bufsize < 0:
-                # The standard library says this for small negative sizes only.
-                raise ValueError(f"negative buffersize in recv: {bufsize}") from None
-            raise
-        else:
-            await cancel_shielded_checkpoint()
-            return data
-        while True:
+        if (
+            self._recv_drained
+            and not flags
+            and type(bufsize) is int
+            and bufsize > 0
+            and sock.fileno() != -1
+        ):
+            # The last recv on this stream socket emptied its buffer, so trying
+            # again at once would almost surely fail with EAGAIN (a system call
+            # and an exception for nothing): wait for data first.  The wait is
+            # the checkpoint (it raises Cancelled if we are cancelled).
             await wait_readable(sock)
+        else:
+            await checkpoint_if_cancelled()
             try:
-                return sock.recv(bufsize, flags)
+                data = sock.recv(bufsize, flags)
             except BlockingIOError:
                 pass
+            except BaseException as exc:
+                await cancel_shielded_checkpoint()  # a checkpoint even when it fails at once
+                if isinstance(exc, OverflowError) and isinstance(bufsize, int) and bufsize < 0:
+                    # The standard library says this for small negative sizes only.
+                    raise ValueError(f"negative buffersize in recv: {bufsize}") from None
+                raise
+            else:
+                if self._recv_drained is not None:
+                    self._recv_drained = 0 < len(data) < bufsize
+                await cancel_shielded_checkpoint()
+                return data
+            await wait_readable(sock)
+        while True:
+            try:
+                data = sock.recv(bufsize, flags)
+            except BlockingIOError:
+                await wait_readable(sock)
+                continue
+            if self._recv_drained is not None:
+                self._recv_drained = 0 < len(data) < bufsize
+            return data
 
     async def recv_into(self, buffer: WriteableBuffer, nbytes: int = 0, flags: int = 0) -> int:
         """Receive into ``buffer``; returns the byte count.  A checkpoint.

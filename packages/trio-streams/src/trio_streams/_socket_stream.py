@@ -216,7 +216,8 @@ class SocketStream(HalfCloseableStream):
             trio_core.ClosedResourceError: if the stream was (or gets) closed.
             BrokenStreamError: if the connection failed (was reset, say).
         """
-        max_bytes = check_max_bytes(max_bytes)
+        if type(max_bytes) is not int or max_bytes < 1:
+            max_bytes = check_max_bytes(max_bytes)
         if self._recv_busy:
             raise self._busy("recv")
         self._recv_busy = True
