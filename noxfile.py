@@ -42,6 +42,7 @@ nox.options.sessions = [
     "demo",
     "docs",
     "coverage",
+    "ecosystem",
 ]
 nox.options.reuse_existing_virtualenvs = False
 
@@ -365,3 +366,69 @@ def stress(session: nox.Session) -> None:
         *session.posargs,
         env={"TRIO_STRESS": "1"},
     )
+
+
+ECOSYSTEM = ROOT / "tests-ecosystem"
+#: The peer the ecosystem results are compared with (the issue's baseline).
+ECOSYSTEM_PEER_TRIO = "trio==0.35.0"
+
+
+def _our_pins() -> str:
+    """A pip constraints file's text pinning our distributions to the versions in this repo."""
+    lines = []
+    for name in [*PACKAGES, "trio"]:
+        meta = tomllib.loads((_package_dir(name) / "pyproject.toml").read_text())
+        lines.append(f"{name}=={meta['project']['version']}")
+    return "\n".join(lines) + "\n"
+
+
+@nox.session
+def ecosystem(session: nox.Session) -> None:
+    """Third-party libraries (AnyIO's test suite, httpx, trio-websocket, hypercorn,
+    pytest-trio) on this project's trio, pinned, against tests-ecosystem/expected-failures.txt.
+
+    `nox -s ecosystem -- --update` rewrites the list from the current results;
+    `-- --suite anyio` runs one suite; see tests-ecosystem/README.md.
+    """
+    _install_local(session, *PACKAGES, "trio")
+    # Our versions as constraints: a pinned library that starts to require
+    # `trio` makes the install fail here instead of replacing this project
+    # with the index's Trio.
+    constraints = Path(session.create_tmp()) / "our-versions.txt"
+    constraints.write_text(_our_pins())
+    session.install("-r", str(ECOSYSTEM / "requirements.txt"), "-c", str(constraints))
+    # These declare `trio>=...` above our version: no dependencies, theirs are
+    # in requirements.txt.
+    session.install("--no-deps", "-r", str(ECOSYSTEM / "requirements-nodeps.txt"))
+    report = session.run("python", "-m", "pip", "check", silent=True, success_codes=[0, 1])
+    assert isinstance(report, str)
+    other = [line for line in report.splitlines() if line and " requirement trio" not in line]
+    if other:
+        session.error("pip check: a dependency is missing from requirements.txt:\n" + report)
+    # The baseline: the same AnyIO suite on the index's Trio, in a venv of its own.
+    peer = ROOT / ".nox" / "ecosystem-peer-trio"
+    peer_deps = [ECOSYSTEM_PEER_TRIO, "-r", str(ECOSYSTEM / "requirements.txt")]
+    stamp = peer / "ecosystem-deps.txt"
+    wanted = "\n".join([ECOSYSTEM_PEER_TRIO, (ECOSYSTEM / "requirements.txt").read_text()])
+    if not stamp.exists() or stamp.read_text() != wanted:
+        if peer.exists():
+            shutil.rmtree(peer)
+        session.run(sys.executable, "-m", "venv", str(peer), external=True)
+        session.run(
+            str(peer / "bin" / "python"), "-m", "pip", "install", "-q", *peer_deps, external=True
+        )
+        stamp.write_text(wanted)
+    baseline = ECOSYSTEM / ".results" / "baseline-trio-0.35.json"
+    baseline.parent.mkdir(exist_ok=True)
+    session.run(
+        str(peer / "bin" / "python"),
+        "tests-ecosystem/run.py",
+        "--baseline",
+        "--suite",
+        "anyio",
+        "--save-outcomes",
+        str(baseline),
+        external=True,
+    )
+    # ... then ours, compared with the list (this step's exit status is the session's).
+    session.run("python", "tests-ecosystem/run.py", "--compare-with", str(baseline), *session.posargs)
