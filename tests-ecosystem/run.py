@@ -407,6 +407,16 @@ def main(argv: list[str] | None = None) -> int:
                 f"{len(v.unexpected_failures)} unexpected failures, "
                 f"{len(v.unexpected_passes)} unexpected passes, {len(v.stale)} stale entries"
             )
+    if not args.baseline:
+        by_reason = Counter(
+            listed[k].reason
+            for k, v in everything.items()
+            if k in listed and v["outcome"] in FAILING
+        )
+        if by_reason:
+            print("\nstill failing, by listed reason:")
+            for reason, n in by_reason.most_common():
+                print(f"  {n:5}  {reason}")
     if args.compare_with:
         base = json.loads(args.compare_with.read_text())
         worse = sorted(
