@@ -431,4 +431,6 @@ def ecosystem(session: nox.Session) -> None:
         external=True,
     )
     # ... then ours, compared with the list (this step's exit status is the session's).
-    session.run("python", "tests-ecosystem/run.py", "--compare-with", str(baseline), *session.posargs)
+    session.run(
+        "python", "tests-ecosystem/run.py", "--compare-with", str(baseline), *session.posargs
+    )

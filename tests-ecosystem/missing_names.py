@@ -50,11 +50,15 @@ def _uses(tree: ast.AST) -> list[list[str]]:
                         aliases[alias.asname] = alias.name.split(".")
                     else:
                         aliases["trio"] = ["trio"]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            if node.module == "trio" or node.module.startswith("trio."):
-                for alias in node.names:
-                    if alias.name != "*":
-                        aliases[alias.asname or alias.name] = [*node.module.split("."), alias.name]
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and node.level == 0
+            and node.module
+            and (node.module == "trio" or node.module.startswith("trio."))
+        ):
+            for alias in node.names:
+                if alias.name != "*":
+                    aliases[alias.asname or alias.name] = [*node.module.split("."), alias.name]
     found: list[list[str]] = [list(v) for v in aliases.values()]
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and not isinstance(
@@ -77,7 +81,7 @@ def _first_missing(chain: list[str]) -> str | None:
                 obj = importlib.import_module(f"{dotted}.{name}")
             except ImportError:
                 return ".".join(chain[: i + 1])
-        if not (isinstance(obj, type(sys)) or isinstance(obj, type)):
+        if not isinstance(obj, (type(sys), type)):
             return None  # past a function or value: attributes of instances are not checked
     return None
 

@@ -138,8 +138,9 @@ def write_list(path: Path, entries: dict[str, Entry]) -> None:
 def check_our_trio() -> str:
     """Fail (exit 2) unless ``import trio`` gives this project's meta-package, installed
     from this repository's path; return a line saying where it is."""
-    import trio  # noqa: PLC0415 - after the venv is known to be the right one
-    import trio_core  # noqa: PLC0415
+    # Imported here, not at the top: --baseline runs where trio_core is absent.
+    import trio
+    import trio_core
 
     problems = []
     dist = importlib.metadata.distribution("trio")
@@ -319,9 +320,7 @@ class Verdict:
         self.stale = []
 
 
-def compare(
-    suite: str, outcomes: dict[str, dict[str, str]], listed: dict[str, Entry]
-) -> Verdict:
+def compare(suite: str, outcomes: dict[str, dict[str, str]], listed: dict[str, Entry]) -> Verdict:
     verdict = Verdict()
     assert verdict.unexpected_failures is not None
     assert verdict.unexpected_passes is not None
@@ -338,7 +337,9 @@ def compare(
         elif entry is not None:
             verdict.unexpected_passes.append((test_id, result["outcome"]))
         elif failing:
-            verdict.unexpected_failures.append((test_id, f"{result['outcome']}: {result['message']}"))
+            verdict.unexpected_failures.append(
+                (test_id, f"{result['outcome']}: {result['message']}")
+            )
     for test_id in sorted(listed):
         if test_id.startswith(prefix) and test_id[len(prefix) :] not in outcomes:
             verdict.stale.append(test_id)
@@ -355,9 +356,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="count outcomes only (no comparison, no check that trio is ours): for Trio 0.35",
     )
-    parser.add_argument(
-        "--save-outcomes", type=Path, help="write every outcome to this JSON file"
-    )
+    parser.add_argument("--save-outcomes", type=Path, help="write every outcome to this JSON file")
     parser.add_argument(
         "--compare-with",
         type=Path,
@@ -368,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = args.suite or list(suites())
 
     if args.baseline:
-        import trio  # noqa: PLC0415
+        import trio
 
         print(f"ecosystem (baseline): trio {trio.__version__}: {trio.__file__}")
     else:
@@ -445,7 +444,7 @@ def main(argv: list[str] | None = None) -> int:
                                          if k.startswith(f"{name}::")}, listed)
                     for name in chosen}  # fmt: skip
 
-    for name, v in verdicts.items():
+    for v in verdicts.values():
         assert v.unexpected_failures is not None and v.unexpected_passes is not None
         assert v.stale is not None
         for test_id, what in v.unexpected_failures:

@@ -12,9 +12,9 @@ from collections.abc import Awaitable, Callable
 import anyio
 import httpx
 import pytest
-import trio
-
 from _loopback import BIG, h11_server
+
+import trio
 
 RUNNERS: dict[str, Callable[[Callable[[], Awaitable[None]]], None]] = {
     "trio.run": lambda fn: trio.run(fn),

@@ -10,12 +10,13 @@ the whole test is under ``trio.fail_after``.
 from __future__ import annotations
 
 import http.client
-from typing import Any
+from typing import Any, cast
 
 import pytest
-import trio
 from hypercorn.config import Config
 from hypercorn.trio import serve
+
+import trio
 
 
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -78,7 +79,7 @@ def test_serve_asgi_app(use_lifespan: bool) -> None:
             async with trio.open_nursery() as nursery:
                 binds = await nursery.start(
                     lambda task_status=trio.TASK_STATUS_IGNORED: serve(
-                        app if use_lifespan else _no_lifespan,
+                        cast(Any, app if use_lifespan else _no_lifespan),
                         config,
                         shutdown_trigger=stop.wait,
                         task_status=task_status,

@@ -9,8 +9,9 @@ Each test runs in ``trio.run`` under ``trio.fail_after``.
 from __future__ import annotations
 
 import pytest
-import trio
 import trio_websocket
+
+import trio
 
 MIB = 1024 * 1024
 BIG = bytes(range(256)) * (MIB // 256)
@@ -43,7 +44,12 @@ async def _with_echo_server(client: object) -> None:
 
 @pytest.mark.parametrize(
     "messages",
-    [["hello", "\u00fcn\u00efc\u00f8d\u00e9 \u2713"], [b"\x00\x01bytes\xff"], [BIG], ["text", b"bytes", BIG]],
+    [
+        ["hello", "\u00fcn\u00efc\u00f8d\u00e9 \u2713"],
+        [b"\x00\x01bytes\xff"],
+        [BIG],
+        ["text", b"bytes", BIG],
+    ],
     ids=["text", "bytes", "1MiB", "mixed"],
 )
 def test_echo(messages: list[str | bytes]) -> None:

@@ -3,11 +3,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+
 import trio
 
 
 @pytest.fixture
-async def channel() -> AsyncIterator[tuple[trio.MemorySendChannel[int], trio.MemoryReceiveChannel[int]]]:
+async def channel() -> AsyncIterator[
+    tuple[trio.MemorySendChannel[int], trio.MemoryReceiveChannel[int]]
+]:
     send, receive = trio.open_memory_channel[int](10)
     async with send, receive:
         yield send, receive

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 import trio
 import trio.testing
 
@@ -18,7 +19,9 @@ async def test_marked_test_runs_in_trio() -> None:
     await trio.lowlevel.checkpoint()
 
 
-async def test_async_fixture(channel: tuple[trio.MemorySendChannel[int], trio.MemoryReceiveChannel[int]]) -> None:
+async def test_async_fixture(
+    channel: tuple[trio.MemorySendChannel[int], trio.MemoryReceiveChannel[int]],
+) -> None:
     send, receive = channel
     await send.send(42)
     assert await receive.receive() == 42
