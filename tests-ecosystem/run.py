@@ -246,12 +246,12 @@ def suites(baseline: bool = False) -> dict[str, Suite]:
     }
 
 
-def run_suite(suite: Suite) -> tuple[dict[str, dict[str, str]], str]:
+def run_suite(suite: Suite, log_suffix: str = "") -> tuple[dict[str, dict[str, str]], str]:
     """Run one suite's pytest; return its outcomes by node id and pytest's closing line."""
     if suite.name == "anyio":
         suite.cwd = anyio_source()
     RESULTS.mkdir(exist_ok=True)
-    log = RESULTS / f"{suite.name}.log"
+    log = RESULTS / f"{suite.name}{log_suffix}.log"
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as tmp:
         outcomes_file = Path(tmp.name)
     env = dict(os.environ)
@@ -380,7 +380,9 @@ def main(argv: list[str] | None = None) -> int:
     closings: dict[str, str] = {}
     for name in chosen:
         print(f"ecosystem: running suite {name} ...", flush=True)
-        outcomes, closings[name] = run_suite(suites(args.baseline)[name])
+        outcomes, closings[name] = run_suite(
+            suites(args.baseline)[name], "-baseline" if args.baseline else ""
+        )
         counts[name] = Counter(result["outcome"] for result in outcomes.values())
         everything.update({f"{name}::{k}": v for k, v in outcomes.items()})
         if not args.baseline:
