@@ -405,6 +405,17 @@ def ecosystem(session: nox.Session) -> None:
     other = [line for line in report.splitlines() if line and " requirement trio" not in line]
     if other:
         session.error("pip check: a dependency is missing from requirements.txt:\n" + report)
+    # The runner's own tests first: a broken comparison would pass everything.
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:trio",
+        "tests-ecosystem/selftest_run.py",
+        env={"PYTHONPATH": str(ECOSYSTEM)},
+    )
     # The baseline: the same suites on the index's Trio, in a venv of its own
     # (cached across runs; rebuilt when a pin changes).
     peer = ROOT / ".nox" / "ecosystem-peer-trio"
