@@ -9,7 +9,9 @@ public index: unrelated projects own the names `trio` and `trio-core` there.
 from __future__ import annotations
 
 import glob
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -254,6 +256,7 @@ def build(session: nox.Session) -> None:
         str(wheelhouse),
         "--only-binary=:all:",
         "idna>=3.4",
+        "outcome>=1.3",
     )
     for name in names:
         venv = ROOT / ".nox" / f"build-check-{name}"
@@ -281,6 +284,65 @@ def build(session: nox.Session) -> None:
             f"print('{name}', m.version('{name}'), 'imports as', {module}.__name__)",
             external=True,
         )
+    _check_pip_keeps_our_trio(session, wheelhouse)
+
+
+#: Libraries written for Trio, with the range of `trio` they declare (issue 15,
+#: "The version pip sees"): with our wheels installed, pip must plan no `trio`
+#: (nor any of our components' names) from the public index for them.
+PIP_PROBES = ["trio-websocket", "anyio[trio]"]
+
+
+def _check_pip_keeps_our_trio(session: nox.Session, wheelhouse: Path) -> None:
+    """`pip install --dry-run` of PIP_PROBES in a fresh venv holding our wheels."""
+    venv = ROOT / ".nox" / "build-check-pip-keeps-trio"
+    if venv.exists():
+        shutil.rmtree(venv)
+    session.run(sys.executable, "-m", "venv", str(venv), external=True)
+    python = str(venv / "bin" / "python")
+    session.run(
+        python,
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--no-index",
+        "--find-links",
+        str(wheelhouse),
+        "trio",
+        external=True,
+    )
+    report = venv / "dry-run-report.json"
+    session.run(
+        python,
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--dry-run",
+        "--report",
+        str(report),
+        "--find-links",
+        str(wheelhouse),
+        *PIP_PROBES,
+        external=True,
+    )
+    planned = {
+        re.sub(r"[-_.]+", "-", item["metadata"]["name"]).lower(): item["metadata"]["version"]
+        for item in json.loads(report.read_text())["install"]
+    }
+    ours = {name: version for name, version in planned.items() if name in IMPORT_NAMES}
+    if ours:
+        session.error(
+            f"pip would replace this project's distributions from the index to install "
+            f"{PIP_PROBES}: {ours}; the `trio` meta-package's version must satisfy their range"
+        )
+    if "trio-websocket" not in planned:
+        session.error(f"the dry run planned no trio-websocket at all: {planned}")
+    session.log(
+        f"pip keeps our trio for {', '.join(PIP_PROBES)}: it plans only "
+        + ", ".join(f"{name} {version}" for name, version in sorted(planned.items()))
+    )
 
 
 @nox.session

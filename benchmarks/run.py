@@ -38,7 +38,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-SCRIPTS = ["core", "channels", "sockets", "streams"]
+SCRIPTS = ["core", "channels", "sockets", "streams", "lines"]
 # Written by someone else; run if present, with its own CLI (--impl {ours,trio,asyncio}).
 EXTERNAL_SCRIPTS = {"signal_latency": ("ours", "trio", "asyncio")}
 IMPLS = ("ours", "trio", "asyncio", "uvloop")
@@ -98,7 +98,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="append",
         default=[],
         metavar="NAME",
-        help="run only this workload or script (core, channels, sockets, streams, "
+        help="run only this workload or script (core, channels, sockets, streams, lines, "
         "signal_latency, or a workload name such as pingpong); repeatable, or comma-separated",
     )
     parser.add_argument("--repeat", type=int, default=3, help="repetitions (best kept); 3")

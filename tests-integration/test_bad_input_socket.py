@@ -109,7 +109,6 @@ async def test_resolve_refuses_wrong_address_shapes(address: object, local: bool
 @FAST
 @given(
     port=st.one_of(
-        st.text(max_size=5),
         st.floats(allow_nan=True),
         st.none(),
         st.booleans(),
@@ -124,6 +123,22 @@ async def test_resolve_refuses_ports_that_are_not_ints(port: object, local: bool
             await resolve(("localhost", port))
         # The socket still resolves a good address.
         assert (await resolve(("127.0.0.1", 80)))[1] == 80
+
+
+@FAST
+@given(
+    name=st.text(alphabet="abcdefghijklmnopqrstuvwxyz-", min_size=12, max_size=20),
+    local=st.booleans(),
+)
+async def test_resolve_names_an_unknown_service(name: str, local: bool) -> None:
+    # A str port is a service name, as for the standard library's getaddrinfo
+    # (issue 13); one no services database knows is a gaierror naming it.
+    with tsocket.socket() as sock:
+        resolve = sock.resolve_local_address if local else sock.resolve_remote_address
+        with pytest.raises(stdlib_socket.gaierror, match="not a service name") as info:
+            await resolve(("127.0.0.1", name))
+        assert repr(name) in str(info.value)
+        assert await resolve(("127.0.0.1", "http")) == ("127.0.0.1", 80)
 
 
 @FAST

@@ -211,6 +211,42 @@ def test_tls_server_and_client(tmp_path: Path) -> None:
     assert rest.rstrip().endswith("server stopped")
 
 
+@covers("line_protocol.py")
+def test_line_protocol() -> None:
+    out = run_example("line_protocol.py")
+    assert re.search(r"server listening on 127\.0\.0\.1:\d+", out), out
+    assert out.splitlines()[1:] == [
+        "client got: OK",
+        "client got: VALUE blue",
+        "client got: ERR unknown command",
+        "client got: ERR line longer than 1024 bytes",
+        "client: server closed the connection: True",
+    ]
+
+
+@covers("unix_socket_server.py")
+def test_unix_socket_server() -> None:
+    out = run_example("unix_socket_server.py")
+    assert out.splitlines() == [
+        "1. a stale socket file is at demo.sock",
+        "   ... and serve_unix replaced it: listening",
+        "2. permissions: srw-------",
+        "   a client got: pong: ping",
+        "3. a second server was refused: EADDRINUSE",
+        "4. after the server stopped, the file exists: False",
+    ]
+
+
+@covers("udp_echo.py")
+def test_udp_echo() -> None:
+    out = run_example("udp_echo.py")
+    lines = out.splitlines()
+    assert re.fullmatch(r"server listening on 127\.0\.0\.1:\d+", lines[0]), out
+    assert lines[1:3] == ["connected client got 'HELLO'", "connected client got 'DATAGRAMS'"]
+    assert re.fullmatch(r"unconnected client got 'ANYONE THERE\?' from port \d+", lines[3])
+    assert lines[4:] == ["the reply came from the server: True"]
+
+
 @covers("demo.py")
 def test_demo() -> None:
     # What `nox -s demo` (the README's first command) runs, with its defaults.

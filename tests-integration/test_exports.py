@@ -51,6 +51,28 @@ def test_the_seed_names_the_stream_abcs_at_the_top_level() -> None:
     assert trio.Stream.staple is trio_streams.abc.Stream.staple
 
 
+def test_what_issue_19_adds_is_in_trio() -> None:
+    import trio_streams
+
+    names = [
+        "BufferedRecvStream",
+        "BufferedReceiveStream",
+        "MessageTooLongError",
+        "IncompleteMessageError",
+        "open_unix_listeners",
+        "serve_unix",
+        "open_unix_stream",
+        "UnixSocketListener",
+        "open_udp_socket",
+        "serve_udp",
+        "UDPSocket",
+    ]
+    for name in names:
+        assert getattr(trio, name) is getattr(trio_streams, name), name
+        assert name in trio.__all__, name
+    assert trio.BufferedReceiveStream is trio.BufferedRecvStream
+
+
 def test_submodules_are_modules() -> None:
     for name in ["abc", "testing", "lowlevel", "socket", "to_thread", "from_thread"]:
         assert isinstance(getattr(trio, name), types.ModuleType)

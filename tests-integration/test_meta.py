@@ -26,6 +26,28 @@ def test_meta_package_pins_every_component() -> None:
         assert f"{dist}<0.2,>=0.1" in requires or f"{dist}>=0.1,<0.2" in requires
 
 
+def test_the_version_pip_sees_states_the_trio_api_level() -> None:
+    """Issue 15, "The version pip sees": libraries written for Trio declare
+    ``trio>=0.22`` (trio-websocket), ``>=0.32`` (anyio[trio]), ``>=0.11``
+    (pytest-trio); our meta-package must satisfy them, and be recognisably ours."""
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import Version
+
+    version = Version(trio.__version__)
+    assert trio.__version__ == importlib.metadata.version("trio")
+    for declared in (">=0.11", ">=0.22", ">=0.32", ">=0.35,<0.36", "~=0.35.0"):
+        assert version in SpecifierSet(declared), declared
+    # Not Trio 0.35.0 itself, nor anything newer than the level it provides.
+    assert version not in SpecifierSet("==0.35.0")
+    assert version < Version("0.35.1")
+    # Four numbers: Trio's three (the API level), then this project's counter.
+    assert len(version.release) == 4 and version.release[:3] == (0, 35, 0)
+    assert not version.is_prerelease and not version.local
+    # The components keep their own versions (and their own tight ranges).
+    for component in trio.component_versions.values():
+        assert Version(component) in SpecifierSet(">=0.1,<0.2")
+
+
 def test_socket_is_a_module_reexport() -> None:
     assert trio.socket.__name__ == "trio.socket"
     assert set(getattr(trio_socket, "__all__", [])) <= set(dir(trio.socket))

@@ -3,9 +3,10 @@
 Run by ``nox -s layers`` after ``lint-imports`` has passed on the real code.
 For each kind of forbidden import (a private module of another
 distribution, a trio-core module other than ``trio_core`` and
-``trio_core.lowlevel``, an arrow the graph does not have), it copies the
-five source trees to a temporary directory, adds that one import, and
-checks that ``lint-imports`` now fails and names the broken contract.
+``trio_core.lowlevel``, an arrow the graph does not have, an I/O manager
+reaching up into the run loop), it copies the five source trees to a
+temporary directory, adds that one import, and checks that ``lint-imports``
+now fails and names the broken contract.
 Exits non-zero if any of them is let through.
 """
 
@@ -33,6 +34,8 @@ BREAKAGES = [
     ("trio_socket", "import trio_core.testing", "only its top level and trio_core.lowlevel"),
     ("trio_signals", "import trio_streams", "no arrow between trio_signals and trio_streams"),
     ("trio_core", "import trio_socket", "meta -> streams -> socket -> core"),
+    ("trio_core._io_common", "from trio_core._tasks import Task", "below the run loop"),
+    ("trio_core._ki", "from trio_core import _run", "below the run loop"),
 ]
 
 
@@ -42,7 +45,9 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             for name, source in SOURCES.items():
                 shutil.copytree(source, Path(tmp) / name)
-            init = Path(tmp) / target / "__init__.py"
+            # A package gets the import in its __init__.py, a dotted module in its own file.
+            package, _, module = target.partition(".")
+            init = Path(tmp) / package / (f"{module}.py" if module else "__init__.py")
             init.write_text(init.read_text() + f"\n{statement}  # layers self-test\n")
             env = {**os.environ, "PYTHONPATH": tmp}
             result = subprocess.run(

@@ -31,6 +31,7 @@ from trio_streams.abc import (
     AsyncResource,
     HalfCloseableStream,
     Listener,
+    ReceiveStream,
     RecvStream,
     SendStream,
     Stream,
@@ -43,6 +44,12 @@ from . import socket as socket
 from . import testing as testing
 from . import to_thread as to_thread
 
+#: The version of the ``trio`` distribution, as pip sees it: the Trio API
+#: level it provides, then this project's release counter at that level
+#: (``"0.35.0.1"``: modern Trio 0.35.0's API, beside the seed's; Trio itself
+#: never has a fourth number).  Libraries written for Trio that compare
+#: ``trio.__version__`` see the level they can rely on; the versions of the
+#: distributions that do the work are in :data:`component_versions`.
 __version__: str = _version("trio")
 
 #: The version of each distribution that ``import trio`` is made of.
@@ -60,6 +67,7 @@ __all__ = [
     "AsyncResource",
     "SendStream",
     "RecvStream",
+    "ReceiveStream",
     "Stream",
     "HalfCloseableStream",
     "Listener",

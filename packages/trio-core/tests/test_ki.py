@@ -544,9 +544,9 @@ def test_a_wakeup_fd_owned_by_someone_else_is_left_alone() -> None:
 async def test_sleep_interrupted_after_registering_its_deadline(
     monkeypatch: pytest.MonkeyPatch, autojump_clock: MockClock
 ) -> None:
-    from trio_core import _run
+    from trio_core import _cancel
 
-    original = _run._Deadlines.add
+    original = _cancel._Deadlines.add
     armed = [True]
 
     def add_then_sigint(self: object, deadline: float, owner: object) -> None:
@@ -555,7 +555,7 @@ async def test_sleep_interrupted_after_registering_its_deadline(
             armed[0] = False
             _sigint()
 
-    monkeypatch.setattr(_run._Deadlines, "add", add_then_sigint)
+    monkeypatch.setattr(_cancel._Deadlines, "add", add_then_sigint)
     with pytest.raises(KeyboardInterrupt):
         await trio_core.sleep(0.05)
     assert not armed[0]

@@ -13,9 +13,10 @@ from collections.abc import AsyncGenerator
 import pytest
 
 import trio_core
+import trio_core._run_context
 from trio_core import lowlevel
+from trio_core._api import wait_all_tasks_blocked
 from trio_core._mock_clock import MockClock
-from trio_core._run import wait_all_tasks_blocked
 
 
 async def test_protected_control_c_is_raised_at_the_next_checkpoint_exactly_once() -> None:
@@ -124,7 +125,7 @@ def test_async_generator_alive_at_the_end_is_closed_before_run_returns() -> None
 
 
 async def test_deadline_heap_stays_small_under_scope_churn() -> None:
-    runner = trio_core._run._runner()
+    runner = trio_core._run_context._runner()
     for _ in range(10_000):
         with trio_core.move_on_after(100):
             pass

@@ -754,21 +754,30 @@ async def test_a_self_requeueing_idempotent_callback_does_not_starve_the_tasks()
     assert seen < 100
 
 
-def test_callbacks_queued_by_callbacks_as_the_run_ends_still_run() -> None:
+def test_callbacks_queued_by_callbacks_as_the_run_ends_run_once_more_then_are_refused() -> None:
+    # As in Trio (issue 13): once the run is shutting down, what is pending
+    # runs once more, and queueing anything after that raises RunFinishedError
+    # (before, the run kept going until the chain ended, so a chain that never
+    # ended kept run() from returning).
     log: list[int] = []
+    refused: list[int] = []
 
     async def main() -> None:
         token = lowlevel.current_trio_token()
 
         def chain(n: int) -> None:
             log.append(n)
-            if n < 5:
+            try:
                 token.run_sync_soon(chain, n + 1, idempotent=n % 2 == 0)
+            except trio_core.RunFinishedError:
+                refused.append(n + 1)
 
         token.run_sync_soon(chain, 0)
 
     trio_core.run(main)
-    assert log == [0, 1, 2, 3, 4, 5]
+    assert len(refused) == 1
+    assert log == list(range(refused[0]))
+    assert 1 <= len(log) <= 5
 
 
 # ---------------------------------------------------------------- exception context
@@ -865,3 +874,55 @@ async def test_run_sync_soon_from_a_signal_handler_wakes_the_loop() -> None:
         sender.join()
     finally:
         signal.signal(signal.SIGUSR1, old)
+
+
+# ---------------------------------------------------- the outcome distribution (issue 13)
+
+
+def test_the_outcome_types_are_the_outcome_distributions() -> None:
+    import outcome
+
+    assert lowlevel.Value is outcome.Value
+    assert lowlevel.Error is outcome.Error
+    assert lowlevel.Outcome is outcome.Outcome
+    assert lowlevel.capture is outcome.capture
+    assert lowlevel.acapture is outcome.acapture
+
+
+async def test_reschedule_takes_outcome_values_and_errors() -> None:
+    # What AnyIO, trio-asyncio and pytest-trio pass: outcome's own objects.
+    import outcome
+
+    task = lowlevel.current_task()
+    # Abort.SUCCEEDED: if reschedule() refuses them, the waker's error cancels
+    # the wait instead of leaving it parked for ever.
+
+    async def waker(next_send: outcome.Outcome[object]) -> None:
+        await wait_all_tasks_blocked()
+        lowlevel.reschedule(task, next_send)
+
+    async with trio_core.open_nursery() as nursery:
+        nursery.start_soon(waker, outcome.Value(7))
+        got = await lowlevel.wait_task_rescheduled(lambda _: Abort.SUCCEEDED)
+    assert got == 7
+    async with trio_core.open_nursery() as nursery:
+        nursery.start_soon(waker, outcome.Error(KeyError("from outcome")))
+        with pytest.raises(KeyError, match="from outcome"):
+            await lowlevel.wait_task_rescheduled(lambda _: Abort.SUCCEEDED)
+
+
+async def test_thread_results_are_outcome_objects() -> None:
+    import outcome
+
+    delivered: list[object] = []
+    done = trio_core.Event()
+    token = lowlevel.current_trio_token()
+
+    def deliver(result: outcome.Outcome[int]) -> None:
+        delivered.append(result)
+        token.run_sync_soon(done.set)
+
+    lowlevel.start_thread_soon(lambda: 3, deliver)
+    await done.wait()
+    assert type(delivered[0]) is outcome.Value
+    assert delivered[0] == outcome.Value(3)

@@ -508,21 +508,30 @@ async def test_checkpoints_let_other_tasks_run() -> None:
 # ---------------------------------------------------------------- system tasks and errors
 
 
-def test_a_crashing_system_task_is_raised_as_itself() -> None:
-    # A user error (system tasks must not raise), not a TrioInternalError.
+def test_a_crashing_system_task_is_a_triointernalerror() -> None:
+    # As in Trio: the run's own machinery failed; the error is the __cause__.
+    cancelled: list[str] = []
+
     async def crash() -> None:
         raise ZeroDivisionError("in the system task")
 
     async def main() -> None:
         lowlevel.spawn_system_task(crash)
-        await trio_core.sleep_forever()
+        try:
+            await trio_core.sleep_forever()
+        except trio_core.Cancelled:
+            cancelled.append("main")
+            raise
 
-    with pytest.raises(ZeroDivisionError, match="in the system task") as info:
+    with pytest.raises(trio_core.TrioInternalError) as info:
         trio_core.run(main)
-    assert any("system tasks" in note for note in info.value.__notes__)
+    cause = info.value.__cause__
+    assert isinstance(cause, ZeroDivisionError) and str(cause) == "in the system task"
+    assert any("system tasks" in note for note in cause.__notes__)
+    assert cancelled == ["main"]  # the run was torn down: everything cancelled
 
 
-def test_a_failing_run_sync_soon_callback_is_raised_as_itself() -> None:
+def test_a_failing_run_sync_soon_callback_is_a_triointernalerror() -> None:
     def bad_callback() -> None:
         raise LookupError("callback failed")
 
@@ -530,19 +539,44 @@ def test_a_failing_run_sync_soon_callback_is_raised_as_itself() -> None:
         lowlevel.current_trio_token().run_sync_soon(bad_callback)
         await trio_core.sleep_forever()
 
-    with pytest.raises(LookupError, match="callback failed") as info:
+    with pytest.raises(trio_core.TrioInternalError) as info:
         trio_core.run(main)
-    notes = "\n".join(info.value.__notes__)
+    cause = info.value.__cause__
+    assert isinstance(cause, LookupError) and str(cause) == "callback failed"
+    notes = "\n".join(cause.__notes__)
     assert "bad_callback" in notes and "run_sync_soon" in notes
 
 
-async def test_an_abort_function_returning_nonsense_is_a_typeerror_in_its_task() -> None:
-    with trio_core.CancelScope() as scope:
-        scope.cancel()
-        with pytest.raises(TypeError, match=r"returned None; it must return Abort\.SUCCEEDED"):
-            await lowlevel.wait_task_rescheduled(lambda _: None)  # type: ignore[arg-type,return-value]
-    # The run goes on.
-    await lowlevel.checkpoint()
+@pytest.mark.parametrize("returned", [None, True, "SUCCEEDED"])
+def test_an_abort_function_returning_nonsense_is_a_triointernalerror(returned: object) -> None:
+    log: list[str] = []
+
+    async def sibling() -> None:
+        try:
+            await trio_core.sleep_forever()
+        except trio_core.Cancelled:
+            log.append("sibling cancelled")
+            raise
+
+    async def main() -> None:
+        async with trio_core.open_nursery() as nursery:
+            nursery.start_soon(sibling)
+            with trio_core.CancelScope() as scope:
+                scope.cancel()
+                try:
+                    await lowlevel.wait_task_rescheduled(lambda _: returned)  # type: ignore[arg-type,return-value]
+                except TypeError:
+                    log.append("woken with TypeError")
+                    raise
+            log.append("carried on")  # pragma: no cover
+
+    with pytest.raises(trio_core.TrioInternalError) as info:
+        trio_core.run(main)
+    cause = info.value.__cause__
+    assert isinstance(cause, TypeError)
+    assert f"returned {returned!r}; it must return Abort.SUCCEEDED" in str(cause)
+    assert any("abort function" in note for note in cause.__notes__)
+    assert log == ["woken with TypeError", "sibling cancelled"]
 
 
 def test_a_task_that_exits_with_a_nursery_open_is_a_runtimeerror() -> None:
@@ -658,7 +692,7 @@ def test_run_restores_the_asyncgen_hooks() -> None:
 def test_the_wakeup_socket_is_drained_in_full(pending: int) -> None:
     # drain() stops at the first short read; whatever was written before it
     # (more than one read's worth, or exactly one) must all be gone.
-    from trio_core._run import _WakeupSocketpair
+    from trio_core._entry_queue import _WakeupSocketpair
 
     pair = _WakeupSocketpair()
     try:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+import gc
+import inspect
 import io
 import os
 import pathlib
@@ -12,14 +14,16 @@ import sys
 import tempfile
 import threading
 import types
+import warnings
 from typing import Any
 
 import pytest
 
 import trio_core
 import trio_socket as tsocket
-import trio_socket._socket as tsocket_impl
-from trio_core.testing import assert_checkpoints, wait_all_tasks_blocked
+import trio_socket._functions as tsocket_functions
+import trio_socket._resolve as tsocket_resolve
+from trio_core.testing import assert_checkpoints, assert_no_checkpoints, wait_all_tasks_blocked
 
 HAS_IPV6 = stdlib_socket.has_ipv6
 try:
@@ -98,6 +102,41 @@ async def test_constructors_return_trio_sockets() -> None:
         tsocket.SocketType()
 
 
+async def test_socket_on_a_fileno_detects_what_it_is_as_the_stdlib_does() -> None:
+    # socket.socket(fileno=fd) detects family, type and proto; so does ours
+    # (an AF_INET default would have been wrong for this Unix datagram socket).
+    a, b = stdlib_socket.socketpair(stdlib_socket.AF_UNIX, stdlib_socket.SOCK_DGRAM)
+    with a, b:
+        with tsocket.socket(fileno=os.dup(a.fileno())) as sock:
+            assert (sock.family, sock.type) == (tsocket.AF_UNIX, tsocket.SOCK_DGRAM)
+            await sock.send(b"dgram")
+            assert b.recv(10) == b"dgram"
+        # Given explicitly, they are taken as given (the standard library's rule).
+        with tsocket.socket(tsocket.AF_UNIX, tsocket.SOCK_DGRAM, 0, os.dup(b.fileno())) as s2:
+            assert s2.family == tsocket.AF_UNIX
+    # Without a fileno, the defaults are still AF_INET / SOCK_STREAM / 0.
+    with tsocket.socket() as plain:
+        assert (plain.family, plain.type) == (tsocket.AF_INET, tsocket.SOCK_STREAM)
+        assert plain.proto in (0, tsocket.IPPROTO_TCP)
+
+
+def test_from_stdlib_socket_takes_exactly_a_stdlib_socket() -> None:
+    # As in Trio: a subclass is refused too (its overrides would be bypassed).
+    class Custom(stdlib_socket.socket):
+        pass
+
+    with Custom() as custom:
+        with pytest.raises(TypeError, match=r"exactly a socket\.socket.*Custom"):
+            tsocket.from_stdlib_socket(custom)
+        assert custom.getblocking() is True  # untouched: not made non-blocking
+    for bad in [object(), None, 3, tsocket.socketpair]:
+        with pytest.raises(TypeError, match=r"expected a standard library socket\.socket"):
+            tsocket.from_stdlib_socket(bad)  # type: ignore[arg-type]
+    a, b = tsocket.socketpair()
+    with a, b, pytest.raises(TypeError, match=r"expected a standard library socket\.socket"):
+        tsocket.from_stdlib_socket(a)  # type: ignore[arg-type]  # already a trio socket
+
+
 def _notsent_lowat() -> int:
     return getattr(tsocket, "TCP_NOTSENT_LOWAT", 25)  # 25: the Linux number
 
@@ -138,13 +177,11 @@ async def test_unsupported_methods_say_why() -> None:
             sock.setblocking(True)
         with pytest.raises(AttributeError, match="stream"):
             sock.makefile()
-        with pytest.raises(AttributeError, match="sendall"):
-            sock.send(b"x")
         with pytest.raises(AttributeError, match=r"await sock\.connect\(address\)"):
             sock.connect_ex(("127.0.0.1", 9))
         with pytest.raises(AttributeError, match="connect_ex"):
             sock.connect_ex(("localhost", 9))  # no blocking DNS lookup either
-        for name in ["send", "setblocking", "settimeout", "makefile", "connect_ex"]:
+        for name in ["setblocking", "settimeout", "makefile", "connect_ex"]:
             assert name not in dir(sock), name
         # dir() lists only what works.
         for name in dir(sock):
@@ -183,7 +220,8 @@ async def test_sendmsg_afalg_is_async_and_waits_for_room() -> None:
 
     left, right = stdlib_socket.socketpair()
     fake = FakeAlgSocket(left.family, left.type, fileno=left.detach())
-    with tsocket.from_stdlib_socket(fake) as sock, tsocket.from_stdlib_socket(right) as peer:
+    # from_stdlib_socket takes exactly socket.socket: the fake goes in the private way.
+    with tsocket.SocketType._wrap(fake) as sock, tsocket.from_stdlib_socket(right) as peer:
         with assert_checkpoints():
             assert await sock.sendmsg_afalg([b"ab", b"c"], op=1, iv=b"i" * 16, assoclen=0) == 3
         assert calls == [{"op": 1, "iv": b"i" * 16, "assoclen": 0, "flags": 0}]
@@ -234,11 +272,40 @@ async def test_resolve_local_and_remote() -> None:
         assert await sock.resolve_remote_address((None, 80)) == ("127.0.0.1", 80)
         assert await sock.resolve_remote_address(("127.0.0.1", 80)) == ("127.0.0.1", 80)
         with pytest.raises(ValueError, match="port"):
-            await sock.resolve_remote_address(("127.0.0.1", "http"))
+            await sock.resolve_remote_address(("127.0.0.1", 80.0))
         with pytest.raises(ValueError, match="tuple"):
             await sock.resolve_remote_address("127.0.0.1")
         with assert_checkpoints():
             await sock.resolve_remote_address(("127.0.0.1", 1))
+
+
+async def test_service_names_are_ports_as_in_the_standard_library() -> None:
+    # The seed: resolve_*_address resolve as the standard library does, and
+    # getaddrinfo takes a service name for the port.
+    http = stdlib_socket.getservbyname("http", "tcp")
+    assert http == 80
+    with tsocket.socket() as sock:
+        assert await sock.resolve_remote_address(("1.2.3.4", "http")) == ("1.2.3.4", 80)
+        assert await sock.resolve_remote_address(("1.2.3.4", b"http")) == ("1.2.3.4", 80)
+        assert await sock.resolve_local_address(("127.0.0.1", "http")) == ("127.0.0.1", 80)
+        assert await sock.resolve_remote_address(("1.2.3.4", "8080")) == ("1.2.3.4", 8080)
+        with assert_checkpoints():
+            await sock.resolve_remote_address(("1.2.3.4", "http"))
+        # Numbers out of range and ports of the wrong type: refused as before.
+        for bad in ("70000", b"65536", 70000, -1):
+            with pytest.raises(ValueError, match="port must be 0-65535"):
+                await sock.resolve_remote_address(("1.2.3.4", bad))
+        for wrong in (80.0, None, True, [80]):
+            with pytest.raises(ValueError, match="port must be an int or a service name"):
+                await sock.resolve_remote_address(("1.2.3.4", wrong))
+        with pytest.raises(stdlib_socket.gaierror, match="'no-such-service' is not a service"):
+            await sock.resolve_remote_address(("1.2.3.4", "no-such-service"))
+    if HAS_IPV6:
+        with tsocket.socket(tsocket.AF_INET6) as sock6:
+            got = await sock6.resolve_remote_address(("1.2.3.4", "http"))
+            assert got == ("::ffff:1.2.3.4", 80, 0, 0)
+    infos = await tsocket.getaddrinfo("1.2.3.4", "http", tsocket.AF_INET, tsocket.SOCK_STREAM)
+    assert infos[0][4] == ("1.2.3.4", 80)
 
 
 @pytest.mark.parametrize("host", ["<broadcast>", b"<broadcast>"])
@@ -274,6 +341,20 @@ async def test_ipv6_socket_gets_v4_mapped_addresses() -> None:
         assert resolved[0] == "::ffff:127.0.0.1"
         assert (await sock.resolve_local_address((None, 80)))[0] == "::"
         assert (await sock.resolve_remote_address(("::1", 80, 0, 0)))[:2] == ("::1", 80)
+
+
+@needs_ipv6
+async def test_an_ipv6_only_socket_gets_no_v4_mapped_addresses() -> None:
+    # As in Trio: IPV6_V6ONLY set means the socket cannot reach IPv4 peers, so
+    # resolving an IPv4 address for it fails instead of giving a useless
+    # ::ffff: address.
+    with tsocket.socket(tsocket.AF_INET6) as sock:
+        sock.setsockopt(tsocket.IPPROTO_IPV6, tsocket.IPV6_V6ONLY, 1)
+        with pytest.raises(stdlib_socket.gaierror, match=r"resolving \('1\.2\.3\.4', 80\)"):
+            await sock.resolve_remote_address(("1.2.3.4", 80))
+        assert (await sock.resolve_remote_address(("::1", 80)))[:2] == ("::1", 80)
+        sock.setsockopt(tsocket.IPPROTO_IPV6, tsocket.IPV6_V6ONLY, 0)
+        assert (await sock.resolve_remote_address(("1.2.3.4", 80)))[0] == "::ffff:1.2.3.4"
 
 
 class FakeResolver(tsocket.HostnameResolver):
@@ -353,7 +434,7 @@ class DirectoryResolver(tsocket.HostnameResolver):
 
 
 async def test_getfqdn_goes_through_the_custom_resolver(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tsocket_impl, "to_thread", _NoThreads)
+    monkeypatch.setattr(tsocket_resolve, "to_thread", _NoThreads)
     monkeypatch.setattr(stdlib_socket, "gethostname", lambda: "me")
     fake = DirectoryResolver(
         forward={b"box": "10.0.0.1", b"me": "10.0.0.2", b"unnamed": "10.0.0.3"},
@@ -394,7 +475,12 @@ async def test_custom_socket_factory() -> None:
     try:
         with tsocket.socket(tsocket.AF_INET, tsocket.SOCK_DGRAM):
             pass
-        assert made == [(tsocket.AF_INET, tsocket.SOCK_DGRAM, 0)]
+        with tsocket.socket():
+            pass
+        assert made == [
+            (tsocket.AF_INET, tsocket.SOCK_DGRAM, 0),
+            (tsocket.AF_INET, tsocket.SOCK_STREAM, 0),  # the defaults, spelled out
+        ]
     finally:
         tsocket.set_custom_socket_factory(None)
     with pytest.raises(TypeError):
@@ -404,7 +490,7 @@ async def test_custom_socket_factory() -> None:
 async def test_getaddrinfo_numeric_without_a_thread_and_errors(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(tsocket_impl, "to_thread", _NoThreads)
+    monkeypatch.setattr(tsocket_resolve, "to_thread", _NoThreads)
     with assert_checkpoints():
         result = await tsocket.getaddrinfo("127.0.0.1", 80, tsocket.AF_INET, tsocket.SOCK_STREAM)
     assert result[0][4] == ("127.0.0.1", 80)
@@ -590,7 +676,7 @@ async def test_cancelled_connect_closes_the_socket() -> None:
                 except BlockingIOError:
                     break
             made.append(raw)
-            return tsocket.from_stdlib_socket(raw)
+            return tsocket.SocketType._wrap(raw)  # a subclass: not from_stdlib_socket
 
     tsocket.set_custom_socket_factory(Factory())
     try:
@@ -756,9 +842,7 @@ async def test_plain_socket_methods_delegate() -> None:
         assert a.getpeername() == b.getsockname()
         assert "trio_socket.SocketType" in repr(a)
         assert a.family == tsocket.AF_UNIX and a.type == tsocket.SOCK_STREAM
-        assert "send" not in dir(a) and "recv" in dir(a)
-        with pytest.raises(AttributeError, match="sendall"):
-            a.send(b"x")
+        assert "send" in dir(a) and "recv" in dir(a)
         with pytest.raises(AttributeError):
             a.no_such_attribute  # noqa: B018
         c = b.dup()
@@ -785,7 +869,7 @@ async def test_address_shapes_and_special_hosts() -> None:
         with pytest.raises(ValueError, match=r"\(host, port\) tuple"):
             await sock.resolve_remote_address("127.0.0.1")
         with pytest.raises(ValueError, match="port must be an int"):
-            await sock.resolve_remote_address(("127.0.0.1", "80"))
+            await sock.resolve_remote_address(("127.0.0.1", [80]))
         with pytest.raises(stdlib_socket.gaierror, match="resolving"):
             await sock.resolve_remote_address(("no such host.invalid", 80))
         sock.bind(("", 0))  # the wildcard needs no resolving
@@ -807,9 +891,15 @@ async def test_ports_are_checked_before_they_reach_getaddrinfo() -> None:
                 sock.bind(("127.0.0.1", port))
             with pytest.raises(ValueError, match="port must be 0-65535"):
                 await sock.connect(("127.0.0.1", port))
-        for bad in ("http", 80.0, True):
-            with pytest.raises(TypeError, match=r"port must be an int.*getservbyname"):
+        for bad in (80.0, True, None):
+            with pytest.raises(TypeError, match=r"port must be an int, got"):
                 sock.bind(("127.0.0.1", bad))
+        # A service name is resolved like a host name, first.
+        for name in ("http", b"http", "80"):
+            with pytest.raises(TypeError, match=r"service name.*resolve_local_address"):
+                sock.bind(("127.0.0.1", name))
+            with pytest.raises(TypeError, match=r"service name.*resolve_remote_address"):
+                await sock.connect(("127.0.0.1", name))
         sock.bind(("127.0.0.1", 0))  # still usable
 
 
@@ -851,7 +941,7 @@ async def test_fromshare_returns_a_trio_socket(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(
         stdlib_socket, "fromshare", lambda info: shared if info == b"data" else None, raising=False
     )
-    with tsocket_impl.fromshare(b"data") as sock:
+    with tsocket_functions.fromshare(b"data") as sock:
         assert isinstance(sock, tsocket.SocketType)
         assert sock.fileno() == shared.fileno() and shared.getblocking() is False
 
@@ -943,3 +1033,266 @@ async def test_sendfile_cancelled_midway_reports_partial_result(kind: str) -> No
         while chunk := await b.recv(1 << 20):
             received += chunk
         assert bytes(received) == content[:sent]
+
+
+# ---------------------------------------------------------------- checkpoints on bad arguments
+
+
+def _bad_calls(sock: tsocket.SocketType) -> dict[str, tuple[Any, type[BaseException]]]:
+    """For every async routine of trio_socket: a call that fails at once on a bad
+    argument (an awaitable not yet awaited), and the exception it must raise."""
+    calls: dict[str, tuple[Any, type[BaseException]]] = {
+        "SocketType.resolve_local_address": (sock.resolve_local_address("x"), ValueError),
+        "SocketType.resolve_remote_address": (
+            sock.resolve_remote_address(("1.2.3.4", 1.5)),
+            ValueError,
+        ),
+        "SocketType.connect": (sock.connect(("localhost", 80)), ValueError),
+        "SocketType.accept": (sock.accept(), OSError),  # not listening: EINVAL at once
+        "SocketType.recv": (sock.recv("x"), TypeError),  # type: ignore[arg-type]
+        "SocketType.recv_into": (sock.recv_into(b"read-only"), TypeError),
+        "SocketType.recvfrom": (sock.recvfrom(None), TypeError),  # type: ignore[arg-type]
+        "SocketType.recvfrom_into": (sock.recvfrom_into(None), TypeError),  # type: ignore[arg-type]
+        "SocketType.recvmsg": (sock.recvmsg("x"), TypeError),  # type: ignore[arg-type]
+        "SocketType.recvmsg_into": (sock.recvmsg_into(3), TypeError),  # type: ignore[arg-type]
+        "SocketType.sendto": (sock.sendto(b"x", ("localhost", 80)), ValueError),
+        "SocketType.sendmsg": (sock.sendmsg(3), TypeError),  # type: ignore[arg-type]
+        "SocketType.sendall": (sock.sendall("text"), TypeError),  # type: ignore[arg-type]
+        "SocketType.sendfile": (sock.sendfile(io.BytesIO(b"x"), offset=-1), ValueError),
+        "getaddrinfo": (tsocket.getaddrinfo(1234, 80), TypeError),  # type: ignore[arg-type]
+        "getaddrinfo(port)": (tsocket.getaddrinfo("127.0.0.1", 1.5), OSError),  # type: ignore[arg-type]
+        "getnameinfo": (tsocket.getnameinfo("x", 0), TypeError),  # type: ignore[arg-type]
+        "getfqdn": (tsocket.getfqdn(3), AttributeError),  # type: ignore[arg-type]
+    }
+    calls["SocketType.send"] = (sock.send("text"), TypeError)  # type: ignore[arg-type]
+    closed = tsocket.socket()
+    closed.close()
+    calls["SocketType.wait_writable"] = (closed.wait_writable(), trio_core.ClosedResourceError)
+    if sys.platform == "linux":
+        calls["SocketType.sendmsg_afalg"] = (sock.sendmsg_afalg(3, op=0), TypeError)  # type: ignore[arg-type]
+    if hasattr(tsocket, "send_fds"):
+        calls["send_fds"] = (tsocket.send_fds(sock, [b"x"], ["fd"]), TypeError)  # type: ignore[list-item]
+        calls["recv_fds"] = (tsocket.recv_fds(sock, 10, "x"), TypeError)  # type: ignore[arg-type]
+    return calls
+
+
+def _async_routines() -> set[str]:
+    names = set()
+    for name in tsocket.__all__:
+        if inspect.iscoroutinefunction(getattr(tsocket, name)):
+            names.add(name)
+    for name, value in vars(tsocket.SocketType).items():
+        if not name.startswith("_") and inspect.iscoroutinefunction(value):
+            names.add(f"SocketType.{name}")
+    return names
+
+
+async def test_every_async_routine_is_a_checkpoint_even_on_a_bad_argument() -> None:
+    # Issue 13: a call that fails at once on a bad argument still yields and
+    # still notices cancellation, as Trio's do.
+    with tsocket.socket() as sock:
+        calls = _bad_calls(sock)
+        try:
+            covered = {name.split("(")[0] for name in calls}
+            assert _async_routines() <= covered, _async_routines() - covered
+            for name, (call, error) in calls.items():
+                with assert_checkpoints(), pytest.raises(error):
+                    await call
+                assert sock.fileno() != -1, name
+        finally:
+            for call, _ in calls.values():
+                call.close()  # each was awaited: close() is a no-op, but keeps it honest
+        # ... and a cancelled call raises Cancelled, not the argument error.
+        with trio_core.CancelScope() as scope:
+            scope.cancel()
+            for name, (call, _) in _bad_calls(sock).items():
+                with pytest.raises(trio_core.Cancelled):
+                    await call
+                assert sock.fileno() != -1, name
+
+
+# ---------------------------------------------------------------- modern Trio's names
+
+
+async def test_send_returns_the_count_and_may_send_part() -> None:
+    # Modern Trio's SocketType.send (AnyIO's trio backend loops on it).
+    a, b = tsocket.socketpair()
+    with a, b:
+        with assert_checkpoints():
+            assert await a.send(b"hello") == 5
+        assert await b.recv(10) == b"hello"
+        assert await a.send(memoryview(b"xyz")[1:], 0) == 2
+        assert await b.recv(10) == b"yz"
+        # With a full buffer, one send takes only what fits (and says so);
+        # it waits only while nothing at all fits.
+        a.setsockopt(tsocket.SOL_SOCKET, tsocket.SO_SNDBUF, 4096)
+        payload = b"x" * (4 << 20)
+        sent = await a.send(payload)
+        assert 0 < sent < len(payload)
+        filled = sent
+        while True:  # fill the buffer up, so that the next send must wait
+            try:
+                filled += a._sock.send(b"y" * 65536)
+            except BlockingIOError:
+                break
+
+        async def drain() -> None:
+            await wait_all_tasks_blocked()  # the send below is waiting by now
+            got = 0
+            while got < filled + 3:
+                got += len(await b.recv(1 << 20))
+
+        async with trio_core.open_nursery() as nursery:
+            nursery.start_soon(drain)
+            assert await a.send(b"end") == 3  # waited for room, then sent it all
+    with pytest.raises(OSError):
+        await a.send(b"closed")
+
+
+async def test_bind_works_plain_and_awaited() -> None:
+    # The seed's `sock.bind(address)` and modern Trio's `await sock.bind(address)`.
+    with tsocket.socket() as plain, tsocket.socket() as awaited:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            result = plain.bind(("127.0.0.1", 0))  # the bind happens here
+            assert plain.getsockname()[1] != 0
+            del result
+            gc.collect()  # nothing to warn about: not a coroutine
+        with assert_no_checkpoints():
+            await awaited.bind(("127.0.0.1", 0))
+        assert awaited.getsockname()[1] != 0
+        # Awaiting the result again is harmless too.
+        with tsocket.socket() as third:
+            pending = third.bind(("127.0.0.1", 0))
+            await pending
+            await pending
+            assert third.getsockname()[1] != 0
+        # The seed's rule stays: a host name is refused, naming the resolver, at the call.
+        with tsocket.socket() as named:
+            with pytest.raises(ValueError, match=r"numeric address.*resolve_local_address"):
+                await named.bind(("localhost", 0))
+            with pytest.raises(ValueError, match="resolve_local_address"):
+                named.bind(("localhost", 0))
+            assert named.getsockname() == ("0.0.0.0", 0)  # not bound
+            # An OS error also comes from the call itself.
+            plain.listen()
+            with pytest.raises(OSError) as info:
+                named.bind(plain.getsockname())
+            assert info.value.errno == errno.EADDRINUSE
+
+
+async def test_modern_trio_socket_names() -> None:
+    # What AnyIO's trio backend, hypercorn, httpx/httpcore and trio-websocket
+    # call on trio.socket beyond the seed's names.
+    a, b = tsocket.socketpair()
+    with a, b:
+        # is_readable: without waiting, whether recv would return at once.
+        with assert_no_checkpoints():
+            assert a.is_readable() is False
+        await b.sendall(b"x")
+        assert a.is_readable() is True
+        assert await a.recv(1) == b"x"
+        assert a.is_readable() is False
+        b.shutdown(tsocket.SHUT_WR)
+        assert a.is_readable() is True  # end of stream waiting: recv returns b""
+
+        # did_shutdown_SHUT_WR follows shutdown().
+        def shut_wr(sock: tsocket.SocketType) -> bool:
+            return sock.did_shutdown_SHUT_WR
+
+        assert shut_wr(b) is True
+        assert shut_wr(a) is False
+        a.shutdown(tsocket.SHUT_RD)
+        assert shut_wr(a) is False
+        a.shutdown(tsocket.SHUT_RDWR)
+        assert shut_wr(a) is True
+    with pytest.raises(OSError) as info:
+        a.is_readable()
+    assert info.value.errno == errno.EBADF
+    # wait_writable: trio_core.lowlevel.wait_writable on the socket.
+    c, d = tsocket.socketpair()
+    with c, d:
+        with assert_checkpoints():
+            await c.wait_writable()
+        c.setsockopt(tsocket.SOL_SOCKET, tsocket.SO_SNDBUF, 4096)
+        while True:
+            try:
+                c._sock.send(b"x" * 65536)
+            except BlockingIOError:
+                break
+        with trio_core.move_on_after(0.05) as scope:
+            await c.wait_writable()  # full: waits
+        assert scope.cancelled_caught
+        async with trio_core.open_nursery() as nursery:
+
+            async def drain() -> None:
+                await wait_all_tasks_blocked()
+                while d.is_readable():
+                    await d.recv(1 << 20)
+
+            nursery.start_soon(drain)
+            await c.wait_writable()  # room again once the peer reads
+        # The rest is the standard socket's, as before.
+        assert c.family == tsocket.AF_UNIX and c.type == tsocket.SOCK_STREAM and c.proto == 0
+        assert c.getsockopt(tsocket.SOL_SOCKET, tsocket.SO_TYPE) == tsocket.SOCK_STREAM
+        assert c.get_inheritable() is False
+    # from_stdlib_socket, socket(...), getaddrinfo, getnameinfo: as Trio's.
+    with tsocket.socket(family=tsocket.AF_INET, type=tsocket.SOCK_DGRAM) as udp:
+        await udp.bind(("127.0.0.1", 0))
+        with tsocket.from_stdlib_socket(stdlib_socket.socket(type=stdlib_socket.SOCK_DGRAM)) as s:
+            await s.sendto(b"dgram", udp.getsockname())
+            data, address = await udp.recvfrom(65536)
+            assert data == b"dgram" and address[1] == s.getsockname()[1]
+            await udp.sendto(data, address)
+            assert await s.recv(65536) == b"dgram"
+
+
+async def test_unix_addresses_may_be_path_likes() -> None:
+    # As in Trio (the standard library's methods take only str/bytes paths).
+    with tempfile.TemporaryDirectory() as tmp:
+        path = pathlib.Path(tmp) / "stream"
+        with tsocket.socket(tsocket.AF_UNIX) as listener:
+            await listener.bind(path)
+            listener.listen()
+            assert listener.getsockname() == str(path)
+            with tsocket.socket(tsocket.AF_UNIX) as client:
+                await client.connect(path)
+                server, _ = await listener.accept()
+                server.close()
+        dgram_path = pathlib.Path(tmp) / "dgram"
+        with tsocket.socket(tsocket.AF_UNIX, tsocket.SOCK_DGRAM) as receiver:
+            receiver.bind(dgram_path)
+            with tsocket.socket(tsocket.AF_UNIX, tsocket.SOCK_DGRAM) as sender:
+                await sender.sendto(b"to a path", dgram_path)
+                await sender.sendmsg([b"msg"], [], 0, dgram_path)
+                assert await receiver.recv(100) == b"to a path"
+                assert await receiver.recv(100) == b"msg"
+
+
+async def test_a_subclass_may_be_a_fake_socket_as_in_trio() -> None:
+    # Modern Trio lets a fake socket subclass SocketType (for a SocketFactory);
+    # only SocketType() itself is refused.
+    class FakeSocket(tsocket.SocketType):
+        def __init__(self, family: int, type: int) -> None:
+            super().__init__()
+            self.fake_family, self.fake_type, self.sent = family, type, b""
+
+        async def send(self, data: Any, flags: int = 0) -> int:
+            self.sent += bytes(data)
+            return len(data)
+
+    class Factory(tsocket.SocketFactory):
+        def socket(self, family: int, type: int, proto: int) -> tsocket.SocketType:
+            return FakeSocket(family, type)
+
+    tsocket.set_custom_socket_factory(Factory())
+    try:
+        fake = tsocket.socket(tsocket.AF_INET, tsocket.SOCK_DGRAM)
+        assert isinstance(fake, FakeSocket) and isinstance(fake, tsocket.SocketType)
+        assert await fake.send(b"to nowhere") == 10 and fake.sent == b"to nowhere"
+        with pytest.raises(AttributeError, match="no standard socket underneath"):
+            fake.getsockname()  # not defined by the fake
+    finally:
+        tsocket.set_custom_socket_factory(None)
+    with pytest.raises(TypeError, match="no public constructor"):
+        tsocket.SocketType()

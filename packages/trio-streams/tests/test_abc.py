@@ -33,16 +33,12 @@ class Resource(AsyncResource):
 
 
 def test_abstract_methods() -> None:
+    # Both names of each pair are abstract slots: a class fills one, gets both.
     assert AsyncResource.__abstractmethods__ == {"forceful_close"}
-    assert SendStream.__abstractmethods__ == {
-        "forceful_close",
-        "sendall",
-        "wait_maybe_writable",
-        "send_eof",
-    }
-    assert RecvStream.__abstractmethods__ == {"forceful_close", "recv"}
-    assert Stream.__abstractmethods__ == SendStream.__abstractmethods__ | {"recv"}
-    assert HalfCloseableStream.__abstractmethods__ == Stream.__abstractmethods__
+    assert SendStream.__abstractmethods__ == {"forceful_close", "sendall", "send_all"}
+    assert RecvStream.__abstractmethods__ == {"forceful_close", "recv", "receive_some"}
+    assert Stream.__abstractmethods__ == SendStream.__abstractmethods__ | {"recv", "receive_some"}
+    assert HalfCloseableStream.__abstractmethods__ == Stream.__abstractmethods__ | {"send_eof"}
     assert Listener.__abstractmethods__ == {"forceful_close", "accept"}
     with pytest.raises(TypeError):
         Stream()  # type: ignore[abstract]

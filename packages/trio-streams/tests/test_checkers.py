@@ -170,7 +170,7 @@ async def test_a_correct_stream_passes() -> None:
         ("too much", "returned 2 bytes|at most max_bytes"),
         ("not busy", "two tasks in recv at once"),
         ("send after close", "closed send stream raises ClosedResourceError"),
-        ("never broken", "BrokenStreamError"),
+        ("never broken", "BrokenResourceError"),
         ("corrupt", "random chunk sizes"),
         ("eof once", "keeps returning b''"),
         ("no checkpoint", "checkpoint"),

@@ -17,11 +17,20 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Generic, Self, TypeVar, final
 
+from outcome import Error
+
+from ._api import checkpoint_if_cancelled
 from ._exceptions import BrokenResourceError, ClosedResourceError, EndOfChannel, WouldBlock
 from ._ki import enable_ki_protection
-from ._outcome import Error
-from ._run import Task, _task, cancel_shielded_checkpoint, checkpoint, checkpoint_if_cancelled
-from ._traps import Abort, RaiseCancelT, wait_task_rescheduled
+from ._run_context import _task
+from ._tasks import Task
+from ._traps import (
+    Abort,
+    RaiseCancelT,
+    cancel_shielded_checkpoint,
+    checkpoint,
+    wait_task_rescheduled,
+)
 
 T = TypeVar("T")
 

@@ -73,11 +73,14 @@ class WouldBlock(Exception):
 
 
 class TrioInternalError(Exception):
-    """Raised by :func:`run` when the run loop itself hit a bug.
+    """Raised by :func:`run` when the run's own machinery failed, as in Trio.
 
-    This is never raised because of an error in user code (a system task or a
-    ``run_sync_soon`` callback that raises gets its own exception raised out
-    of :func:`run`); please report it.
+    That is: a system task or a ``run_sync_soon`` callback raised, or an
+    abort function given to ``wait_task_rescheduled`` returned something
+    other than an ``Abort`` (the code at fault is then named by the note on
+    the ``__cause__``, the original error), or the run loop itself crashed
+    (a bug in trio-core: please report it).  The run is stopped first:
+    everything in it is cancelled.
     """
 
 

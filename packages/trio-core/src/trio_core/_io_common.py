@@ -6,6 +6,13 @@ loop only calls the methods of :class:`IOManager`; it does not know which
 one it has.  Set the environment variable ``TRIO_CORE_IO_MANAGER`` to
 ``poll`` (or ``epoll`` / ``kqueue``) to force one, for instance to run a
 test-suite against the fallback.
+
+The managers sit below the run loop and never import it (an import-linter
+contract in the root ``pyproject.toml`` says so): a manager reads the
+current task from ``_traps.GLOBAL_RUN_CONTEXT``, parks it with
+``wait_task_rescheduled``, and wakes it through the ``reschedule`` callable
+the run loop passed to :func:`make_io_manager`.  To a manager a task is an
+opaque object that it stores and hands back.
 """
 
 from __future__ import annotations
@@ -16,14 +23,13 @@ import select
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from ._exceptions import ClosedResourceError
+from outcome import Error
+
+from ._exceptions import BusyResourceError, ClosedResourceError
 from ._ki import enable_ki_protection
-from ._outcome import Error
-
-if TYPE_CHECKING:
-    from ._run import Task
+from ._traps import GLOBAL_RUN_CONTEXT, Abort, wait_task_rescheduled
 
 
 class HasFileno(Protocol):
@@ -31,7 +37,10 @@ class HasFileno(Protocol):
 
 
 FdLike = int | HasFileno
-Reschedule = Callable[["Task", Any], None]
+#: ``reschedule(task, value)``: wake a task parked by a manager, with ``value``
+#: (None) or an ``Error``.  The task is the run loop's; a manager never looks
+#: inside it, hence ``Any`` rather than an import of the run loop's ``Task``.
+Reschedule = Callable[[Any, Any], None]
 
 
 def fileno_of(fd: FdLike) -> int:
@@ -138,8 +147,9 @@ class FdWaiters:
     __slots__ = ("read_task", "write_task", "armed")
 
     def __init__(self) -> None:
-        self.read_task: Task | None = None
-        self.write_task: Task | None = None
+        # The run loop's tasks, opaque here (see Reschedule).
+        self.read_task: Any = None
+        self.write_task: Any = None
         # What the kernel currently watches for this fd (backend-specific bits).
         self.armed: int = 0
 
@@ -172,15 +182,11 @@ class ReadinessIOManager(IOManager):
     # would leave a finished task registered, to be woken again later.
     @enable_ki_protection
     async def _wait(self, fd_like: FdLike, attr: str) -> None:
-        from ._traps import GLOBAL_RUN_CONTEXT, Abort, wait_task_rescheduled
-
         fd = fileno_of(fd_like)
         waiters = self._waiters.get(fd)
         if waiters is None:
             waiters = self._waiters[fd] = FdWaiters()
         if getattr(waiters, attr) is not None:
-            from ._exceptions import BusyResourceError
-
             what = "read from" if attr == "read_task" else "write to"
             raise BusyResourceError(
                 f"another task is already waiting to {what} file descriptor {fd}; "

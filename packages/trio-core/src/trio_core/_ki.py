@@ -25,10 +25,7 @@ import sys
 import types
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
-
-if TYPE_CHECKING:
-    from ._run import Task
+from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -94,7 +91,7 @@ def _boundary_decision(reached_from_below: bool) -> bool:
     if not reached_from_below or runner is None or not runner.stepping:
         # The run loop's own code, between task steps: protected.
         return True
-    task: Task | None = getattr(GLOBAL_RUN_CONTEXT, "task", None)
+    task = getattr(GLOBAL_RUN_CONTEXT, "task", None)
     return task is not None and task._system
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar, cast, final
 
-from ._run import _runner
+from ._run_context import _runner
 
 T = TypeVar("T")
 

@@ -6,7 +6,8 @@ import math
 import time
 from typing import final
 
-from ._run import _check_time, current_statistics
+from ._api import current_statistics
+from ._cancel import _check_time
 from ._traps import GLOBAL_RUN_CONTEXT
 from .abc import Clock
 

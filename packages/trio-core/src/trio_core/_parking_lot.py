@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import final
 
 from ._ki import enable_ki_protection
-from ._run import Task, _task
+from ._run_context import _task
+from ._tasks import Task
 from ._traps import Abort, RaiseCancelT, wait_task_rescheduled
 
 __all__ = ["ParkingLot", "ParkingLotStatistics"]

@@ -53,10 +53,13 @@ import traceback
 import types
 from typing import Any, Final, final
 
+from ._api import current_trio_token
 from ._channel import MemoryReceiveChannel, MemorySendChannel, open_memory_channel
+from ._entry_queue import TrioToken
 from ._exceptions import BrokenResourceError, ClosedResourceError, RunFinishedError
 from ._ki import disable_ki_protection, enable_ki_protection
-from ._run import TrioToken, checkpoint, current_trio_token, run
+from ._run import run
+from ._traps import checkpoint
 
 __all__ = ["main", "TrioInteractiveConsole"]
 

@@ -15,18 +15,20 @@ import types
 from dataclasses import dataclass
 from typing import final
 
+from ._api import checkpoint_if_cancelled
+from ._cancel import CancelScope
 from ._exceptions import WouldBlock
 from ._ki import enable_ki_protection
 from ._parking_lot import ParkingLot
-from ._run import (
-    CancelScope,
-    Task,
-    _task,
+from ._run_context import _task
+from ._tasks import Task
+from ._traps import (
+    Abort,
+    RaiseCancelT,
     cancel_shielded_checkpoint,
     checkpoint,
-    checkpoint_if_cancelled,
+    wait_task_rescheduled,
 )
-from ._traps import Abort, RaiseCancelT, wait_task_rescheduled
 
 __all__ = [
     "Event",

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from ._outcome import Outcome, capture
+from outcome import Outcome, capture
 
 __all__ = ["start_thread_soon"]
 

@@ -16,10 +16,7 @@ import enum
 import threading
 import types
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any, Final, NoReturn, final
-
-if TYPE_CHECKING:
-    from ._run import Runner, Task
+from typing import Any, Final, NoReturn, final
 
 __all__ = [
     "Abort",
@@ -32,8 +29,17 @@ __all__ = [
 
 
 class _RunContext(threading.local):
-    runner: Runner
-    task: Task
+    """Per thread: the run in progress (``runner``) and the task it is stepping
+    (``task``); neither attribute is set outside a run.
+
+    Typed loosely on purpose: this module sits below the run loop, and so do
+    the I/O managers and Control-C protection that read it; none of them
+    imports the run loop, even for types.  Typed access:
+    ``_run_context._runner()`` and ``_run_context._task()``.
+    """
+
+    runner: Any
+    task: Any
 
 
 GLOBAL_RUN_CONTEXT: Final = _RunContext()
@@ -111,7 +117,9 @@ def wait_task_rescheduled(abort_func: Callable[[RaiseCancelT], Abort]) -> Genera
     :attr:`Abort.SUCCEEDED` if the wait was undone (the task then resumes by
     raising the cancellation), or :attr:`Abort.FAILED` if it cannot be undone
     (then something must still call ``reschedule`` later).  ``abort_func``
-    runs in the run loop, so it must not block or raise.
+    runs in the run loop, so it must not block or raise; one that returns
+    something other than an :class:`Abort` stops the run, which raises
+    :exc:`TrioInternalError` (and the task is woken with a TypeError).
 
     If the task is already cancelled when it parks, ``abort_func`` is called
     at once.  Not a schedule point by itself when the wait is undone that way.

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Generic, TypeVar, final
 
+from ._api import checkpoint_if_cancelled
 from ._exceptions import WouldBlock
 from ._ki import enable_ki_protection
 from ._parking_lot import ParkingLot
-from ._run import cancel_shielded_checkpoint, checkpoint_if_cancelled
+from ._traps import cancel_shielded_checkpoint
 
 T = TypeVar("T")
 

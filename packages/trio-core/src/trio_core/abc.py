@@ -6,7 +6,7 @@ import abc
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ._run import Task
+    from ._tasks import Task
 
 __all__ = ["Clock", "Instrument"]
 

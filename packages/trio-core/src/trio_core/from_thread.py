@@ -18,10 +18,13 @@ import queue
 from collections.abc import Awaitable, Callable
 from typing import TypeVar, TypeVarTuple, Unpack
 
+from outcome import Error, Outcome, acapture, capture
+
+from ._api import current_trio_token, spawn_system_task
+from ._cancel import CancelScope
+from ._entry_queue import TrioToken
 from ._exceptions import Cancelled
-from ._outcome import Error, Outcome, acapture, capture
-from ._run import CancelScope, TrioToken, current_trio_token, spawn_system_task
-from .to_thread import _current_host, _Host
+from .to_thread import _current_host, _Host, _unwrap_across_threads
 
 __all__ = ["run", "run_sync", "check_cancelled"]
 
@@ -135,7 +138,7 @@ def run(
             done.put(Error(exc))
 
     token.run_sync_soon(start)
-    return done.get().unwrap()
+    return _unwrap_across_threads(done.get())
 
 
 def run_sync(
@@ -197,7 +200,7 @@ def run_sync(
             done.put(capture(context.run, call))
 
     token.run_sync_soon(callback)
-    return done.get().unwrap()
+    return _unwrap_across_threads(done.get())
 
 
 def check_cancelled() -> None:

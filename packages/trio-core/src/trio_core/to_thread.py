@@ -15,17 +15,13 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar, TypeVarTuple, Unpack, final
 
+from outcome import Error, Outcome, Value
+
+from ._api import checkpoint_if_cancelled, current_task, current_trio_token, reschedule
+from ._cancel import CancelScope
+from ._entry_queue import TrioToken
 from ._exceptions import RunFinishedError
 from ._ki import enable_ki_protection
-from ._outcome import Outcome, Value
-from ._run import (
-    CancelScope,
-    TrioToken,
-    checkpoint_if_cancelled,
-    current_task,
-    current_trio_token,
-    reschedule,
-)
 from ._sync import CapacityLimiter
 from ._thread_cache import start_thread_soon
 from ._threads import current_default_thread_limiter as current_default_thread_limiter
@@ -207,4 +203,23 @@ async def run_sync(
         return Abort.FAILED
 
     outcome: Outcome[RetT] = await wait_task_rescheduled(abort)
+    return _unwrap_across_threads(outcome)
+
+
+def _unwrap_across_threads(outcome: Outcome[RetT]) -> RetT:
+    """``outcome.unwrap()``, for an outcome made in another thread.
+
+    An error that already has a ``__context__`` (it was raised while the
+    other thread handled an exception) keeps it: raising it here would
+    replace it with whatever the receiving code happens to be handling.
+    """
+    if type(outcome) is Error:
+        error = outcome.error
+        context = error.__context__
+        try:
+            outcome.unwrap()
+        finally:
+            if context is not None:
+                error.__context__ = context
+            del error, context
     return outcome.unwrap()

@@ -1,4 +1,9 @@
-"""catch_signals: Unix signals delivered to a task, in coalesced batches.
+"""catch_signals and open_signal_receiver: Unix signals delivered to a task.
+
+``catch_signals({...})`` is the seed's API: its iterator yields coalesced
+``set`` batches.  ``open_signal_receiver(*signals)`` is modern Trio's: its
+iterator yields one signal number at a time.  Both are the same machinery
+below; only the receiver's iterator differs.
 
 Design
 ------
@@ -22,8 +27,12 @@ exits safe: with chaining, a block exiting early would restore a handler that
 still points at a block that has gone, or would lose the later block's
 handler.
 
-*Receiving.*  A receiver keeps a ``set`` of the signals received since its
-last batch (Unix coalesces identical signals, and so do we) and wakes its task
+*Receiving.*  A receiver keeps the signals received and not yet handed out
+in an insertion-ordered ``dict`` used as a set (Unix coalesces identical
+signals, and so do we: a signal already pending is not added twice, and
+keeps its place); ``catch_signals`` hands them all out as one ``set``,
+``open_signal_receiver`` one at a time, oldest first, so that two signals
+that keep arriving take turns rather than one starving the other.  It and wakes its task
 with ``TrioToken.run_sync_soon(..., idempotent=True)``: the token is captured
 on entry, its method is documented as safe in a signal handler, and the
 idempotent form means a burst of signals queues one wake-up, not thousands.
@@ -60,9 +69,10 @@ from __future__ import annotations
 import signal
 import threading
 import types
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any, TypeAlias, final
 
+from trio_core import BusyResourceError
 from trio_core.lowlevel import (
     ParkingLot,
     TrioToken,
@@ -71,7 +81,7 @@ from trio_core.lowlevel import (
     enable_ki_protection,
 )
 
-__all__ = ["catch_signals", "SignalReceiver"]
+__all__ = ["catch_signals", "SignalReceiver", "open_signal_receiver"]
 
 # What signal.getsignal() returns (None: installed outside Python; we refuse those).
 _Handler: TypeAlias = Callable[[int, types.FrameType | None], Any] | int | signal.Handlers | None
@@ -79,7 +89,7 @@ _Handler: TypeAlias = Callable[[int, types.FrameType | None], Any] | int | signa
 _UNCATCHABLE = frozenset({signal.SIGKILL, signal.SIGSTOP})
 
 # signal number -> the receivers listening for it, newest last (the one that receives).
-_listeners: dict[int, list[SignalReceiver]] = {}
+_listeners: dict[int, list[_Receiver]] = {}
 # signal number -> the handler that was installed before we took the signal over.
 _saved_handlers: dict[int, _Handler] = {}
 
@@ -116,6 +126,30 @@ def _validate(signals: Iterable[int]) -> list[int]:
         signals = list(signals)
     except TypeError:
         raise not_a_collection from None
+    checked = _check_numbers(signals)
+    if not checked:
+        raise ValueError("catch_signals() needs at least one signal to listen for")
+    return checked
+
+
+def _validate_args(signals: tuple[object, ...]) -> list[int]:
+    # open_signal_receiver(*signals): the numbers are the arguments themselves.
+    for signum in signals:
+        if isinstance(signum, (set, frozenset, list, tuple, dict)):
+            raise TypeError(
+                "open_signal_receiver() takes the signals as separate arguments, like "
+                "open_signal_receiver(signal.SIGHUP, signal.SIGTERM), not a collection "
+                f"{signum!r}; unpack it: open_signal_receiver(*signals)"
+            )
+    checked = _check_numbers(signals)
+    if not checked:
+        raise TypeError(
+            "open_signal_receiver() needs at least one signal, and no signals were provided"
+        )
+    return checked
+
+
+def _check_numbers(signals: Iterable[object]) -> list[int]:
     valid = signal.valid_signals()
     checked: list[int] = []
     for signum in signals:
@@ -133,9 +167,7 @@ def _validate(signals: Iterable[int]) -> list[int]:
             )
         as_signal = _as_signal(signum)
         if as_signal not in checked:
-            checked.append(as_signal)
-    if not checked:
-        raise ValueError("catch_signals() needs at least one signal to listen for")
+            checked.append(as_signal)  # duplicates: listened for once
     return checked
 
 
@@ -161,12 +193,53 @@ def _raise_first(errors: list[BaseException]) -> None:
         first, *others = errors
         errors.clear()
         for other in others:
-            first.add_note(f"catch_signals: a signal handler also raised {other!r}")
+            first.add_note(f"on leaving the block, a signal handler also raised {other!r}")
         raise first
 
 
+class _Receiver:
+    """What a block's iterator is made of: the signals received and not yet
+    handed out, and the lot its task waits in (see the design above)."""
+
+    __slots__ = ("_token", "_signals", "_pending", "_lot", "_closed", "_block_name")
+
+    def __init__(self, token: TrioToken, signals: list[int], block_name: str) -> None:
+        self._token = token
+        self._signals = signals
+        # Used as an ordered set: oldest first, a pending signal is not added twice.
+        self._pending: dict[int, None] = {}
+        self._lot = ParkingLot()
+        self._closed = False
+        self._block_name = block_name
+
+    def _deliver(self, signum: int) -> None:
+        # May run inside a signal handler, interrupting any bytecode of the
+        # main thread: touch only the dict and the token.
+        self._pending[_as_signal(signum)] = None
+        try:
+            self._token.run_sync_soon(self._lot.unpark_all, idempotent=True)
+        except RuntimeError:  # pragma: no cover - a block outliving its run
+            # The run has finished: nobody can be waiting; the signal stays
+            # pending and is re-raised when the block exits.
+            pass
+
+    def _redelivery_order(self, pending: dict[int, None]) -> list[int]:
+        return list(pending)
+
+    async def _wait_for_pending(self) -> None:
+        # A checkpoint; returns once something is pending.
+        if self._pending:
+            await checkpoint()
+        while not self._pending:
+            if self._closed:
+                raise RuntimeError(
+                    f"this {self._block_name} block has exited; iterate inside the with block"
+                )
+            await self._lot.park()
+
+
 @final
-class SignalReceiver:
+class SignalReceiver(_Receiver):
     """The async iterator that :class:`catch_signals` returns on entry.
 
     Each iteration waits until at least one signal has arrived, then yields
@@ -174,34 +247,19 @@ class SignalReceiver:
     usable while its ``with`` block is open.
 
     It has no public constructor: :class:`catch_signals` makes one on entry,
-    from the run's ``token`` (to wake the waiting task from a signal handler)
-    and the validated ``signals`` to watch.
+    from the run's ``token`` (to wake the waiting task from a signal handler),
+    the validated ``signals`` to watch and the ``block_name`` its messages use.
     """
 
-    __slots__ = ("_token", "_signals", "_pending", "_lot", "_closed")
-
-    def __init__(self, token: TrioToken, signals: list[int]) -> None:
-        self._token = token
-        self._signals = signals
-        self._pending: set[int] = set()
-        self._lot = ParkingLot()
-        self._closed = False
+    __slots__ = ()
 
     def __repr__(self) -> str:
         names = ", ".join(_name(s) for s in self._signals)
         state = "exited" if self._closed else f"{len(self._pending)} pending"
         return f"<SignalReceiver for {{{names}}}, {state}>"
 
-    def _deliver(self, signum: int) -> None:
-        # May run inside a signal handler, interrupting any bytecode of the
-        # main thread: touch only the set and the token.
-        self._pending.add(_as_signal(signum))
-        try:
-            self._token.run_sync_soon(self._lot.unpark_all, idempotent=True)
-        except RuntimeError:  # pragma: no cover - a block outliving its run
-            # The run has finished: nobody can be waiting; the signal stays
-            # pending and is re-raised when the block exits.
-            pass
+    def _redelivery_order(self, pending: dict[int, None]) -> list[int]:
+        return sorted(pending)  # a set: in number order
 
     def __aiter__(self) -> SignalReceiver:
         """Return the receiver itself (it is its own iterator)."""
@@ -221,20 +279,136 @@ class SignalReceiver:
             RuntimeError: if the ``with`` block has exited (before the call or
                 while waiting).
         """
-        if self._pending:
-            await checkpoint()
-        while not self._pending:
-            if self._closed:
-                raise RuntimeError(
-                    "this catch_signals() block has exited; iterate inside the with block"
-                )
-            await self._lot.park()
-        batch, self._pending = self._pending, set()
-        return batch
+        await self._wait_for_pending()
+        batch, self._pending = self._pending, {}
+        return set(batch)
 
 
 @final
-class catch_signals:  # lowercase: used like a function, `with catch_signals(...)`
+class _OneAtATime(_Receiver):
+    """The async iterator that :class:`open_signal_receiver` returns on entry.
+
+    Each iteration waits until a signal has arrived, then yields it: the
+    oldest pending one.  Only usable while its ``with`` block is open, and by
+    one task at a time.  No public constructor: the block makes it from the
+    run's ``token``, the ``signals`` to watch and the ``block_name``.
+    """
+
+    __slots__ = ("_busy",)
+
+    def __init__(self, token: TrioToken, signals: list[int], block_name: str) -> None:
+        super().__init__(token, signals, block_name)
+        self._busy = False
+
+    def __repr__(self) -> str:
+        names = ", ".join(_name(s) for s in self._signals)
+        state = "exited" if self._closed else f"{len(self._pending)} pending"
+        return f"<open_signal_receiver iterator for {names}, {state}>"
+
+    def __aiter__(self) -> _OneAtATime:
+        """Return the iterator itself."""
+        return self
+
+    async def __anext__(self) -> int:
+        """Wait until a signal arrived, then return the oldest pending one.
+
+        Always a checkpoint.  Cancelling the wait loses nothing: the signals
+        stay pending for the next iteration.
+
+        Returns:
+            A signal number (a ``signal.Signals`` member where one exists).
+
+        Raises:
+            RuntimeError: if the ``with`` block has exited (before the call or
+                while waiting).
+            trio_core.BusyResourceError: if another task is already waiting
+                on this iterator.
+        """
+        if self._busy:
+            raise BusyResourceError(
+                "another task is already waiting for a signal from this "
+                "open_signal_receiver(); only one task at a time can iterate on it"
+            )
+        self._busy = True
+        try:
+            await self._wait_for_pending()
+        finally:
+            self._busy = False
+        pending = self._pending
+        signum = next(iter(pending))
+        del pending[signum]
+        return signum
+
+
+class _Block:
+    """Entering and leaving a signal-catching block: what :class:`catch_signals`
+    and :class:`open_signal_receiver` share (see the design above)."""
+
+    __slots__ = ("_signals", "_receiver")
+    _NAME = ""
+
+    def __init__(self, signals: list[int]) -> None:
+        self._signals = signals
+        self._receiver: _Receiver | None = None
+
+    def _make_receiver(self, token: TrioToken) -> _Receiver:
+        raise NotImplementedError
+
+    def _enter(self) -> _Receiver:
+        name = self._NAME
+        if threading.current_thread() is not threading.main_thread():
+            raise RuntimeError(
+                f"{name} only works in Python's main thread (Python runs signal "
+                "handlers there and nowhere else)"
+            )
+        if self._receiver is not None:
+            raise RuntimeError(f"this {name} object was already entered; call it again")
+        try:
+            token = current_trio_token()
+        except RuntimeError:
+            raise RuntimeError(
+                f"{name} must be used inside trio_core.run() (there is no run here)"
+            ) from None
+        for signum in self._signals:
+            if signum not in _listeners and signal.getsignal(signum) is None:
+                raise RuntimeError(
+                    f"the handler of {_name(signum)} was installed outside Python, so "
+                    f"{name} could not restore it afterwards"
+                )
+        receiver = self._make_receiver(token)
+        _start(receiver)
+        self._receiver = receiver
+        return receiver
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: types.TracebackType | None,
+    ) -> None:
+        """Stop listening, restore handlers, re-deliver signals not handed out.
+
+        Raises:
+            Whatever a previous handler raises when a pending signal is
+            re-delivered to it (for example KeyboardInterrupt for SIGINT).
+        """
+        receiver = self._receiver
+        if receiver is None or receiver._closed:
+            raise RuntimeError(f"this {self._NAME} block is not open")
+        to_raise, errors = _stop(receiver)
+        # Regular handling, outside the protected bookkeeping: Python runs the
+        # restored handler as raise_signal returns.  Raise every one even if a
+        # handler raises, then report the first exception.
+        for signum in to_raise:
+            try:
+                signal.raise_signal(signum)
+            except BaseException as exc:
+                errors.append(exc)
+        _raise_first(errors)
+
+
+@final
+class catch_signals(_Block):  # lowercase: used like a function, `with catch_signals(...)`
     """Catch Unix signals in a task: ``with catch_signals({SIGHUP}) as batches:``.
 
     Entering starts listening for ``signals`` and returns a
@@ -253,7 +427,7 @@ class catch_signals:  # lowercase: used like a function, `with catch_signals(...
     outer ones).  When it exits, signals it had not handed out go to the next
     most recent block for that signal, and the handler that was there before
     the first of them is restored when the last one exits, whatever order
-    they exit in.
+    they exit in.  This holds across :class:`open_signal_receiver` blocks too.
 
     Entering and exiting are not checkpoints.
 
@@ -273,72 +447,82 @@ class catch_signals:  # lowercase: used like a function, `with catch_signals(...
             restored; nothing has been changed then.
     """
 
-    __slots__ = ("_signals", "_receiver")
+    __slots__ = ()
+    _NAME = "catch_signals()"
 
     def __init__(self, signals: Iterable[int]) -> None:
-        self._signals = _validate(signals)
-        self._receiver: SignalReceiver | None = None
+        super().__init__(_validate(signals))
 
     def __repr__(self) -> str:
         return f"catch_signals({{{', '.join(_name(s) for s in self._signals)}}})"
 
+    def _make_receiver(self, token: TrioToken) -> _Receiver:
+        return SignalReceiver(token, self._signals, self._NAME)
+
     def __enter__(self) -> SignalReceiver:
         """Start listening; return the receiver to iterate with ``async for``."""
-        if threading.current_thread() is not threading.main_thread():
-            raise RuntimeError(
-                "catch_signals() only works in Python's main thread (Python runs signal "
-                "handlers there and nowhere else)"
-            )
-        if self._receiver is not None:
-            raise RuntimeError(
-                "this catch_signals() object was already entered; call catch_signals() again"
-            )
-        try:
-            token = current_trio_token()
-        except RuntimeError:
-            raise RuntimeError(
-                "catch_signals() must be used inside trio_core.run() (there is no run here)"
-            ) from None
-        for signum in self._signals:
-            if signum not in _listeners and signal.getsignal(signum) is None:
-                raise RuntimeError(
-                    f"the handler of {_name(signum)} was installed outside Python, so "
-                    "catch_signals() could not restore it afterwards"
-                )
-        receiver = SignalReceiver(token, self._signals)
-        _start(receiver)
-        self._receiver = receiver
+        receiver = self._enter()
+        assert isinstance(receiver, SignalReceiver)
         return receiver
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: types.TracebackType | None,
-    ) -> None:
-        """Stop listening, restore handlers, re-deliver signals not handed out.
 
-        Raises:
-            Whatever a previous handler raises when a pending signal is
-            re-delivered to it (for example KeyboardInterrupt for SIGINT).
-        """
-        receiver = self._receiver
-        if receiver is None or receiver._closed:
-            raise RuntimeError("this catch_signals() block is not open")
-        to_raise, errors = _stop(receiver)
-        # Regular handling, outside the protected bookkeeping: Python runs the
-        # restored handler as raise_signal returns.  Raise every one even if a
-        # handler raises, then report the first exception.
-        for signum in to_raise:
-            try:
-                signal.raise_signal(signum)
-            except BaseException as exc:
-                errors.append(exc)
-        _raise_first(errors)
+@final
+class open_signal_receiver(_Block):  # lowercase: modern Trio's context manager
+    """Modern Trio's signal API: ``with open_signal_receiver(SIGHUP, SIGTERM) as signals:``.
+
+    The same machinery as :class:`catch_signals`, with Trio's interface: the
+    signals are separate arguments, and ``async for signum in signals``
+    yields one signal number at a time, the oldest pending first.  A signal
+    that arrives while the same signal is still pending is coalesced with it
+    (as Unix does); two kinds of signal that keep arriving take turns.  On
+    exit the previous handlers are restored exactly, and signals still
+    pending are re-delivered through Python's regular signal handling (in the
+    order they arrived), or handed to the next open block listening for them.
+
+    Only one task at a time may wait on the iterator.  Entering and exiting
+    are not checkpoints; each iteration is one.
+
+    Args:
+        *signals: the signals to listen for (``signal.SIG*`` numbers), for
+            instance ``open_signal_receiver(signal.SIGHUP)``.  Duplicates are
+            listened for once.
+
+    Raises:
+        TypeError: if no signals were provided, if one is not an int, or if a
+            collection was passed instead of separate arguments.
+        ValueError: for an invalid signal number, or one that cannot be caught
+            (SIGKILL, SIGSTOP); raised by the call, before any handler is
+            changed.
+        RuntimeError: on entry, outside Python's main thread (a Python
+            limitation), outside ``trio_core.run()``, if the object is entered
+            twice, or if a signal's current handler was installed outside
+            Python; nothing has been changed then.  Iterating after the block
+            exited is a RuntimeError too.
+        trio_core.BusyResourceError: from the iterator, if a second task
+            waits on it while one already does.
+    """
+
+    __slots__ = ()
+    _NAME = "open_signal_receiver()"
+
+    def __init__(self, *signals: int) -> None:
+        super().__init__(_validate_args(signals))
+
+    def __repr__(self) -> str:
+        return f"open_signal_receiver({', '.join(_name(s) for s in self._signals)})"
+
+    def _make_receiver(self, token: TrioToken) -> _Receiver:
+        return _OneAtATime(token, self._signals, self._NAME)
+
+    def __enter__(self) -> AsyncIterator[int]:
+        """Start listening; return the async iterator of signal numbers."""
+        receiver = self._enter()
+        assert isinstance(receiver, _OneAtATime)
+        return receiver
 
 
 @enable_ki_protection
-def _start(receiver: SignalReceiver) -> None:
+def _start(receiver: _Receiver) -> None:
     installed: list[int] = []
     deferred: list[BaseException] = []
     try:
@@ -364,7 +548,7 @@ def _start(receiver: SignalReceiver) -> None:
         raise
 
 
-def _unlisten(signum: int, receiver: SignalReceiver, deferred: list[BaseException]) -> None:
+def _unlisten(signum: int, receiver: _Receiver, deferred: list[BaseException]) -> None:
     stack = _listeners[signum]
     if len(stack) == 1:
         # Restore before popping: until the swap we receive the signal, after
@@ -377,15 +561,15 @@ def _unlisten(signum: int, receiver: SignalReceiver, deferred: list[BaseExceptio
 
 
 @enable_ki_protection
-def _stop(receiver: SignalReceiver) -> tuple[list[int], list[BaseException]]:
+def _stop(receiver: _Receiver) -> tuple[list[int], list[BaseException]]:
     receiver._closed = True
     errors: list[BaseException] = []
     for signum in receiver._signals:
         _unlisten(signum, receiver, errors)
     # Nothing can reach the receiver any more: hand out what it still holds.
-    pending, receiver._pending = receiver._pending, set()
+    pending, receiver._pending = receiver._pending, {}
     to_raise: list[int] = []
-    for signum in sorted(pending):
+    for signum in receiver._redelivery_order(pending):
         remaining = _listeners.get(signum)
         if remaining:
             remaining[-1]._deliver(signum)

@@ -5,7 +5,10 @@ are re-exported unchanged, the functions that return sockets return trio
 sockets, and the name-resolution functions are async.  Sockets differ as the
 seed specifies: async I/O methods, numeric addresses only (resolve names
 with ``resolve_local_address`` / ``resolve_remote_address``), modern default
-options, and ``sendall`` reporting ``partial_result`` on failure.
+options, and ``sendall`` reporting ``partial_result`` on failure.  Beside
+them, the names modern Trio's sockets have and libraries written for it
+call: ``send`` (returns the count; prefer ``sendall``), an awaitable
+``bind``, ``is_readable``, ``wait_writable`` and ``did_shutdown_SHUT_WR``.
 
 Left out on purpose: ``gethostbyname``, ``gethostbyname_ex``,
 ``gethostbyaddr``, ``getdefaulttimeout``, ``setdefaulttimeout``,
@@ -13,35 +16,41 @@ Left out on purpose: ``gethostbyname``, ``gethostbyname_ex``,
 ``IntEnum`` / ``IntFlag`` the standard module imports; ``send_fds`` and
 ``recv_fds`` are async and take a trio socket.  ``_stdlib_names`` says why
 for each name.
+
+Layout: ``_socket`` is the :class:`SocketType` class (its ``sendall`` and
+``sendfile``, with :class:`PartialResult`, in ``_sending``), ``_resolve`` the
+address resolution and normalisation, ``_functions`` the functions that
+make sockets, ``_hooks`` the custom resolver / socket factory hooks, and
+``_stdlib_names`` the standard names re-exported unchanged.
 """
 
 import sys as _sys
 from importlib.metadata import version as _version
 
-from ._socket import HostnameResolver as HostnameResolver
-from ._socket import PartialResult as PartialResult
-from ._socket import SocketFactory as SocketFactory
+from ._functions import from_stdlib_socket as from_stdlib_socket
+from ._functions import fromfd as fromfd
+from ._functions import socket as socket
+from ._functions import socketpair as socketpair
+from ._hooks import HostnameResolver as HostnameResolver
+from ._hooks import SocketFactory as SocketFactory
+from ._hooks import set_custom_hostname_resolver as set_custom_hostname_resolver
+from ._hooks import set_custom_socket_factory as set_custom_socket_factory
+from ._resolve import getaddrinfo as getaddrinfo
+from ._resolve import getfqdn as getfqdn
+from ._resolve import getnameinfo as getnameinfo
+from ._sending import PartialResult as PartialResult
 from ._socket import SocketType as SocketType
-from ._socket import from_stdlib_socket as from_stdlib_socket
-from ._socket import fromfd as fromfd
-from ._socket import getaddrinfo as getaddrinfo
-from ._socket import getfqdn as getfqdn
-from ._socket import getnameinfo as getnameinfo
-from ._socket import set_custom_hostname_resolver as set_custom_hostname_resolver
-from ._socket import set_custom_socket_factory as set_custom_socket_factory
-from ._socket import socket as socket
-from ._socket import socketpair as socketpair
 from ._stdlib_names import *  # noqa: F403
 from ._stdlib_names import reexported_names as _reexported_names
 
 # Where the standard library has them (type checkers understand these tests).
 if _sys.platform == "win32":  # pragma: no cover
-    from ._socket import fromshare as fromshare
+    from ._functions import fromshare as fromshare
 
     _PLATFORM_NAMES = ["fromshare"]
 else:
-    from ._socket import recv_fds as recv_fds
-    from ._socket import send_fds as send_fds
+    from ._functions import recv_fds as recv_fds
+    from ._functions import send_fds as send_fds
 
     _PLATFORM_NAMES = ["send_fds", "recv_fds"]
 

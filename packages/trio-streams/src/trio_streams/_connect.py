@@ -48,9 +48,17 @@ def _format_address(sockaddr: Any) -> str:
     return repr(sockaddr)
 
 
+def _kernel_errno(exc: OSError) -> bool:
+    return isinstance(exc.errno, int) and exc.errno > 0 and not isinstance(exc, _Unbindable)
+
+
+class _Unbindable(OSError):
+    """An attempt that could not bind to ``local_address`` (its message says why)."""
+
+
 def _all_failed(host: str | bytes, port: int, failures: list[tuple[Any, OSError]]) -> OSError:
     details = "; ".join(
-        f"{_format_address(addr)}: {os.strerror(exc.errno) if exc.errno else exc}"
+        f"{_format_address(addr)}: {os.strerror(exc.errno or 0) if _kernel_errno(exc) else exc}"
         for addr, exc in failures
     )
     message = f"all {len(failures)} connection attempt(s) to {host!r} port {port} failed: {details}"
@@ -69,6 +77,7 @@ async def open_tcp_stream(
     port: int,
     *,
     happy_eyeballs_delay: float | None = DEFAULT_DELAY,
+    local_address: str | None = None,
 ) -> SocketStream:
     """Connect to a TCP server, racing its addresses as RFC 8305 (Happy Eyeballs) says.
 
@@ -86,12 +95,20 @@ async def open_tcp_stream(
         port: the port number.
         happy_eyeballs_delay: seconds between the starts of attempts (``None``:
             try one address at a time, waiting for each to fail).
+        local_address: the local IP address (or a name of this host) to
+            connect from, as in modern Trio; ``None`` lets the system pick.
+            Each attempt's socket is bound to it (port 0, and on Linux
+            ``IP_BIND_ADDRESS_NO_PORT`` so that the port is picked at connect
+            time); an address of the other family than the target's fails
+            that attempt, so ``"0.0.0.0"`` or ``"::"`` restricts the
+            connection to IPv4 or IPv6.
 
     Returns:
         A :class:`SocketStream` for the connection.
 
     Raises:
-        TypeError: if ``host`` is not a str or bytes, or ``port`` not an int.
+        TypeError: if ``host`` is not a str or bytes, ``port`` not an int, or
+            ``local_address`` neither a str nor ``None``.
         ValueError: if ``port`` is out of range or the delay is negative.
         OSError: if the name cannot be resolved (:exc:`socket.gaierror`), or
             every attempt failed: then the message lists each address with
@@ -105,6 +122,11 @@ async def open_tcp_stream(
         raise TypeError(f"port must be an int, got {port!r}")
     if not 0 < port <= 65535:
         raise ValueError(f"port must be between 1 and 65535, got {port!r}")
+    if local_address is not None and not isinstance(local_address, str):
+        raise TypeError(
+            f"local_address must be a str (an IP address of this host) or None, "
+            f"got {local_address!r}"
+        )
     if happy_eyeballs_delay is None:
         delay = math.inf
     else:
@@ -133,6 +155,8 @@ async def open_tcp_stream(
             return
         pending.add(sock)
         try:
+            if local_address is not None:
+                await _bind_local(sock, local_address, sockaddr)
             await sock.connect(sockaddr)
         except OSError as exc:
             failures.append((sockaddr, exc))
@@ -175,30 +199,60 @@ async def open_tcp_stream(
         raise
 
 
+async def _bind_local(sock: trio_socket.SocketType, local_address: str, target: Any) -> None:
+    """Bind an attempt's socket to ``local_address`` (any port), or raise OSError
+    saying that the two do not go together."""
+    no_port = getattr(_stdlib_socket, "IP_BIND_ADDRESS_NO_PORT", None)
+    if no_port is not None:
+        try:
+            sock.setsockopt(_stdlib_socket.IPPROTO_IP, no_port, 1)
+        except OSError:
+            pass  # an old kernel: the port is picked at bind time instead
+    try:
+        # The seed's rule: bind() takes numeric addresses, resolved first.
+        local = await sock.resolve_local_address((local_address, 0))
+        sock.bind(local)
+    except OSError as exc:
+        raise _Unbindable(
+            exc.errno,
+            f"can't connect from local_address={local_address!r} to {_format_address(target)}: "
+            f"{exc.strerror or exc}",
+        ) from exc
+
+
 def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
     first = group.exceptions[0]
     return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 async def open_unix_socket(
-    path: str | bytes | os.PathLike[str] | os.PathLike[bytes],
+    filename: str | bytes | os.PathLike[str] | os.PathLike[bytes] | None = None,
+    *,
+    path: str | bytes | os.PathLike[str] | os.PathLike[bytes] | None = None,
 ) -> SocketStream:
-    """Connect to the Unix domain socket at ``path``.  A checkpoint.
+    """Connect to the Unix domain socket at ``filename``.  A checkpoint.
 
     Args:
-        path: the filesystem path of the socket.
+        filename: the filesystem path of the socket (modern Trio's name).
+        path: the same, under this library's earlier keyword (give one of the two).
 
     Returns:
         A :class:`SocketStream` for the connection.
 
     Raises:
+        TypeError: if the path is given under both names, or under neither.
         RuntimeError: if this platform has no Unix domain sockets.
         OSError: if the connection fails (no such socket, refused...).
     """
+    if filename is not None and path is not None:
+        raise TypeError("filename and path are two names of one argument; give only one")
+    target = filename if filename is not None else path
+    if target is None:
+        raise TypeError("open_unix_socket needs the filename of the socket to connect to")
     family = getattr(_stdlib_socket, "AF_UNIX", None)
     if family is None:  # pragma: no cover - every supported platform has it
         raise RuntimeError("this platform has no Unix domain sockets (AF_UNIX)")
-    address = os.fspath(path)
+    address = os.fspath(target)
     sock = trio_socket.socket(family, _stdlib_socket.SOCK_STREAM)
     try:
         await sock.connect(address)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import final
+from typing import TypeVar, final
 
 import trio_core
 from trio_core.lowlevel import (
@@ -21,6 +21,7 @@ from .abc import RecvStream, SendStream
 __all__ = [
     "MemorySendStream",
     "MemoryRecvStream",
+    "MemoryReceiveStream",
     "memory_stream_pump",
     "memory_stream_one_way_pair",
     "memory_stream_pair",
@@ -30,6 +31,16 @@ __all__ = [
 
 AsyncHook = Callable[[], Awaitable[object]]
 SyncHook = Callable[[], object]
+_T = TypeVar("_T")
+
+
+def _one_of(name: str, value: _T | None, other_name: str, other: _T | None) -> _T | None:
+    """The argument given under either of its two names (refusing both)."""
+    if value is not None and other is not None:
+        raise TypeError(
+            f"{name} and {other_name} are two names of one argument; give only one of them"
+        )
+    return value if value is not None else other
 
 
 class _ByteQueue:
@@ -99,10 +110,20 @@ class MemorySendStream(SendStream):
     ``sendall`` never blocks on its own; :func:`memory_stream_one_way_pair`
     uses the hooks to move the data into a :class:`MemoryRecvStream`.
 
+    Modern Trio's names for the first two hooks, ``send_all_hook`` and
+    ``wait_send_all_might_not_block_hook``, are the same attributes (and
+    constructor arguments), so ``MemorySendStream(send_all_hook=...)`` works.
+
     Args:
         sendall_hook: see above.
         wait_maybe_writable_hook: see above.
         close_hook: see above.
+        send_all_hook: modern Trio's name for ``sendall_hook`` (give one of the two).
+        wait_send_all_might_not_block_hook: modern Trio's name for
+            ``wait_maybe_writable_hook`` (give one of the two).
+
+    Raises:
+        TypeError: if a hook is given under both of its names.
     """
 
     __slots__ = (
@@ -120,9 +141,17 @@ class MemorySendStream(SendStream):
         sendall_hook: AsyncHook | None = None,
         wait_maybe_writable_hook: AsyncHook | None = None,
         close_hook: SyncHook | None = None,
+        *,
+        send_all_hook: AsyncHook | None = None,
+        wait_send_all_might_not_block_hook: AsyncHook | None = None,
     ) -> None:
-        self.sendall_hook = sendall_hook
-        self.wait_maybe_writable_hook = wait_maybe_writable_hook
+        self.sendall_hook = _one_of("sendall_hook", sendall_hook, "send_all_hook", send_all_hook)
+        self.wait_maybe_writable_hook = _one_of(
+            "wait_maybe_writable_hook",
+            wait_maybe_writable_hook,
+            "wait_send_all_might_not_block_hook",
+            wait_send_all_might_not_block_hook,
+        )
         self.close_hook = close_hook
         self._outgoing = _ByteQueue()
         self._busy = False
@@ -132,6 +161,25 @@ class MemorySendStream(SendStream):
     def __repr__(self) -> str:
         state = "closed" if self._closed else "eof sent" if self._eof_sent else "open"
         return f"<MemorySendStream {state}, {len(self._outgoing._data)} bytes buffered>"
+
+    @property
+    def send_all_hook(self) -> AsyncHook | None:
+        """Modern Trio's name for :attr:`sendall_hook` (the same attribute; settable)."""
+        return self.sendall_hook
+
+    @send_all_hook.setter
+    def send_all_hook(self, hook: AsyncHook | None) -> None:
+        self.sendall_hook = hook
+
+    @property
+    def wait_send_all_might_not_block_hook(self) -> AsyncHook | None:
+        """Modern Trio's name for :attr:`wait_maybe_writable_hook` (the same
+        attribute; settable)."""
+        return self.wait_maybe_writable_hook
+
+    @wait_send_all_might_not_block_hook.setter
+    def wait_send_all_might_not_block_hook(self, hook: AsyncHook | None) -> None:
+        self.wait_maybe_writable_hook = hook
 
     def _enter(self, what: str) -> None:
         if self._busy:
@@ -279,9 +327,17 @@ class MemoryRecvStream(RecvStream):
       waits for data;
     * ``close_hook`` (sync): called when the stream is closed.
 
+    Modern Trio calls this class ``MemoryReceiveStream`` (the name
+    :data:`MemoryReceiveStream` is this very class) and its first hook
+    ``receive_some_hook``: the same attribute (and constructor argument).
+
     Args:
         recv_hook: see above.
         close_hook: see above.
+        receive_some_hook: modern Trio's name for ``recv_hook`` (give one of the two).
+
+    Raises:
+        TypeError: if the hook is given under both of its names.
     """
 
     __slots__ = ("recv_hook", "close_hook", "_incoming", "_closed")
@@ -290,8 +346,10 @@ class MemoryRecvStream(RecvStream):
         self,
         recv_hook: AsyncHook | None = None,
         close_hook: SyncHook | None = None,
+        *,
+        receive_some_hook: AsyncHook | None = None,
     ) -> None:
-        self.recv_hook = recv_hook
+        self.recv_hook = _one_of("recv_hook", recv_hook, "receive_some_hook", receive_some_hook)
         self.close_hook = close_hook
         self._incoming = _ByteQueue()
         self._closed = False
@@ -299,6 +357,15 @@ class MemoryRecvStream(RecvStream):
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
         return f"<MemoryRecvStream {state}, {len(self._incoming._data)} bytes buffered>"
+
+    @property
+    def receive_some_hook(self) -> AsyncHook | None:
+        """Modern Trio's name for :attr:`recv_hook` (the same attribute; settable)."""
+        return self.recv_hook
+
+    @receive_some_hook.setter
+    def receive_some_hook(self, hook: AsyncHook | None) -> None:
+        self.recv_hook = hook
 
     @property
     def closed(self) -> bool:
@@ -378,11 +445,16 @@ class MemoryRecvStream(RecvStream):
             self.close_hook()
 
 
+#: Modern Trio's name for :class:`MemoryRecvStream`: the very same class.
+MemoryReceiveStream = MemoryRecvStream
+
+
 def memory_stream_pump(
     memory_send_stream: MemorySendStream,
-    memory_recv_stream: MemoryRecvStream,
+    memory_recv_stream: MemoryRecvStream | None = None,
     *,
     max_bytes: int | None = None,
+    memory_receive_stream: MemoryRecvStream | None = None,
 ) -> bool:
     """Move buffered data (and the end-of-data mark) from a send stream to a receive stream.
 
@@ -392,15 +464,24 @@ def memory_stream_pump(
         memory_send_stream: where the data comes from.
         memory_recv_stream: where it goes.
         max_bytes: the most bytes to move (``None``: everything).
+        memory_receive_stream: modern Trio's name for ``memory_recv_stream``
+            (give one of the two).
 
     Returns:
         ``True`` if something (data or the end mark) was moved, ``False`` if
         there was nothing to move.
 
     Raises:
+        TypeError: if the receive stream is given under both names, or not at all.
         BrokenStreamError: if the receive stream was closed (the data is lost,
-            as with a peer that went away).
+            as with a peer that went away); a :exc:`trio_core.BrokenResourceError`.
     """
+    receiver = _one_of(
+        "memory_recv_stream", memory_recv_stream, "memory_receive_stream", memory_receive_stream
+    )
+    if receiver is None:
+        raise TypeError("memory_stream_pump needs the receive stream to move the data to")
+    memory_recv_stream = receiver
     try:
         data = memory_send_stream.get_data_nowait(max_bytes)
     except trio_core.WouldBlock:
@@ -444,13 +525,20 @@ def memory_stream_one_way_pair() -> tuple[MemorySendStream, MemoryRecvStream]:
     return send_stream, recv_stream
 
 
+_S = TypeVar("_S", bound=SendStream)
+_R = TypeVar("_R", bound=RecvStream)
+
+
 def _staple_pair(
-    one: tuple[SendStream, RecvStream], two: tuple[SendStream, RecvStream]
-) -> tuple[StapledStream, StapledStream]:
+    one: tuple[_S, _R], two: tuple[_S, _R]
+) -> tuple[StapledStream[_S, _R], StapledStream[_S, _R]]:
     return StapledStream(one[0], two[1]), StapledStream(two[0], one[1])
 
 
-def memory_stream_pair() -> tuple[StapledStream, StapledStream]:
+def memory_stream_pair() -> tuple[
+    StapledStream[MemorySendStream, MemoryRecvStream],
+    StapledStream[MemorySendStream, MemoryRecvStream],
+]:
     """Two connected two-way streams, each made of a :func:`memory_stream_one_way_pair`
     per direction; half-closeable.  Not a checkpoint.
 
@@ -639,7 +727,9 @@ def lockstep_stream_one_way_pair() -> tuple[SendStream, RecvStream]:
     return _LockstepSendStream(state), _LockstepRecvStream(state)
 
 
-def lockstep_stream_pair() -> tuple[StapledStream, StapledStream]:
+def lockstep_stream_pair() -> tuple[
+    StapledStream[SendStream, RecvStream], StapledStream[SendStream, RecvStream]
+]:
     """Two connected two-way streams made of two :func:`lockstep_stream_one_way_pair`;
     half-closeable.  Not a checkpoint.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import ssl
 from collections.abc import Callable
-from typing import Any, Final, Literal, NoReturn, TypeVar, TypeVarTuple, final, overload
+from typing import Any, Final, Generic, Literal, NoReturn, TypeVar, TypeVarTuple, final, overload
 
 import trio_core
 from trio_core.lowlevel import (
@@ -23,6 +23,7 @@ __all__ = ["SSLStream", "SSLListener"]
 
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
+TransportT_co = TypeVar("TransportT_co", bound=Stream, covariant=True)
 
 # How much to ask the transport for per read (TLS records are at most ~16 KiB,
 # but a bulk transfer delivers many at once), and the largest plaintext slice
@@ -43,7 +44,7 @@ _CLOSED: Final = _State.CLOSED
 
 
 @final
-class SSLStream(Stream):
+class SSLStream(Stream, Generic[TransportT_co]):
     """A TLS session over any two-way :class:`~trio_streams.abc.Stream`.
 
     Encryption runs in memory (:class:`ssl.MemoryBIO` and
@@ -74,6 +75,15 @@ class SSLStream(Stream):
     :exc:`BrokenStreamError`, but ``recv`` still returns what the peer sends
     (the last words of a peer that left, say).  A cancelled ``recv`` or
     handshake that was only waiting for the peer breaks nothing.
+
+    As in modern Trio, the class is generic in the type of its transport
+    (``SSLStream[SocketStream]``), and offers the session information of
+    :class:`ssl.SSLObject` (:meth:`getpeercert`, :meth:`selected_alpn_protocol`,
+    :meth:`cipher`, :meth:`shared_ciphers`, :meth:`compression`,
+    :meth:`version`, :meth:`get_channel_binding`, :meth:`pending`,
+    :attr:`session`, :attr:`session_reused`).  :meth:`forceful_close` needs a
+    transport that can close synchronously (one written for modern Trio, with
+    only ``aclose``, cannot: use :func:`~trio_streams.aclose_forcefully`).
 
     Args:
         transport_stream: the stream to run TLS over; the SSLStream owns it
@@ -114,11 +124,11 @@ class SSLStream(Stream):
         "_read_lot",
     )
 
-    transport_stream: Stream
+    transport_stream: TransportT_co
 
     def __init__(
         self,
-        transport_stream: Stream,
+        transport_stream: TransportT_co,
         ssl_context: ssl.SSLContext,
         *,
         server_side: bool = False,
@@ -565,7 +575,7 @@ class SSLStream(Stream):
         finally:
             self._recv_busy = False
 
-    async def unwrap(self) -> tuple[Stream, bytes]:
+    async def unwrap(self) -> tuple[TransportT_co, bytes]:
         """End the TLS session and hand back the transport, still open.
 
         Sends ``close_notify`` and waits for the peer's.  The SSLStream is then
@@ -716,6 +726,74 @@ class SSLStream(Stream):
         self._require_handshake("the cipher")
         return self._obj.cipher()
 
+    def shared_ciphers(self) -> list[tuple[str, str, int]] | None:
+        """The ciphers the client offered that this side also supports (server
+        side; ``None`` on the client side), as :meth:`ssl.SSLObject.shared_ciphers`.
+
+        Not a checkpoint.
+
+        Raises:
+            NeedHandshakeError: before the handshake completed.
+        """
+        self._require_handshake("the shared ciphers")
+        return self._obj.shared_ciphers()
+
+    def compression(self) -> str | None:
+        """The compression algorithm in use, or ``None`` (as TLS 1.3 always has).
+
+        Not a checkpoint.
+
+        Raises:
+            NeedHandshakeError: before the handshake completed.
+        """
+        self._require_handshake("the compression algorithm")
+        return self._obj.compression()
+
+    def get_channel_binding(self, cb_type: str = "tls-unique") -> bytes | None:
+        """Channel binding data of the session (RFC 5929), as
+        :meth:`ssl.SSLObject.get_channel_binding`.
+
+        Not a checkpoint.
+
+        Args:
+            cb_type: the binding type (only ``"tls-unique"`` exists).
+
+        Returns:
+            The data, or ``None`` if not available (TLS 1.3 has no ``tls-unique``).
+
+        Raises:
+            NeedHandshakeError: before the handshake completed.
+            ValueError: for an unknown ``cb_type``.
+        """
+        self._require_handshake("the channel binding")
+        return self._obj.get_channel_binding(cb_type)
+
+    def pending(self) -> int:
+        """How many decrypted bytes are buffered, ready for ``recv`` without reading
+        the transport.  Not a checkpoint.
+
+        Returns:
+            The number of bytes.
+        """
+        return self._obj.pending()
+
+    @property
+    def session(self) -> ssl.SSLSession | None:
+        """The TLS session (for resumption on a later connection), as
+        :attr:`ssl.SSLObject.session`."""
+        return self._obj.session
+
+    @property
+    def session_reused(self) -> bool:
+        """Whether the handshake resumed an earlier session."""
+        return self._obj.session_reused
+
+    @property
+    def _ssl_object(self) -> ssl.SSLObject:
+        # Not public API: modern Trio's SSLStream has this private attribute,
+        # and httpcore's Trio backend reads it (get_extra_info("ssl_object")).
+        return self._obj
+
     def version(self) -> str | None:
         """The TLS version of the session, such as ``"TLSv1.3"``.
 
@@ -729,11 +807,14 @@ class SSLStream(Stream):
 
 
 @final
-class SSLListener(Listener[SSLStream]):
+class SSLListener(Listener[SSLStream[Any]], Generic[TransportT_co]):
     """Wraps every stream another listener accepts in a server-side :class:`SSLStream`.
 
     The handshake is not done in :meth:`accept` (a slow client would hold up
     the accept loop): it happens on the stream's first ``sendall`` or ``recv``.
+
+    Generic in the type of the transport streams, as in modern Trio
+    (``SSLListener[SocketStream]``).
 
     Args:
         transport_listener: the listener to accept from (a
@@ -747,11 +828,11 @@ class SSLListener(Listener[SSLStream]):
 
     __slots__ = ("transport_listener", "_context", "_https_compatible")
 
-    transport_listener: Listener[Stream]
+    transport_listener: Listener[TransportT_co]
 
     def __init__(
         self,
-        transport_listener: Listener[Stream],
+        transport_listener: Listener[TransportT_co],
         ssl_context: ssl.SSLContext,
         *,
         https_compatible: bool = False,
@@ -770,7 +851,7 @@ class SSLListener(Listener[SSLStream]):
     def __repr__(self) -> str:
         return f"<SSLListener over {self.transport_listener!r}>"
 
-    async def accept(self) -> SSLStream:
+    async def accept(self) -> SSLStream[TransportT_co]:
         """Accept a connection and wrap it in a server-side :class:`SSLStream`.  A checkpoint.
 
         Raises:

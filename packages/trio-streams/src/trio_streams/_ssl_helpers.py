@@ -1,4 +1,5 @@
-"""TLS over TCP in one call: open_ssl_over_tcp_stream and serve_ssl_over_tcp."""
+"""TLS over TCP in one call: open_ssl_over_tcp_stream, open_ssl_over_tcp_listeners
+and serve_ssl_over_tcp."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ import trio_core
 
 from ._connect import DEFAULT_DELAY, open_tcp_stream
 from ._serve import open_tcp_listeners, serve_listeners
+from ._socket_stream import SocketStream
 from ._ssl import SSLListener, SSLStream
 from .abc import Listener
 
-__all__ = ["open_ssl_over_tcp_stream", "serve_ssl_over_tcp"]
+__all__ = ["open_ssl_over_tcp_stream", "open_ssl_over_tcp_listeners", "serve_ssl_over_tcp"]
 
 
 async def open_ssl_over_tcp_stream(
@@ -23,7 +25,7 @@ async def open_ssl_over_tcp_stream(
     https_compatible: bool = False,
     ssl_context: ssl.SSLContext | None = None,
     happy_eyeballs_delay: float | None = DEFAULT_DELAY,
-) -> SSLStream:
+) -> SSLStream[SocketStream]:
     """Connect with :func:`open_tcp_stream` and wrap the connection in a client
     :class:`SSLStream` that verifies ``host``.
 
@@ -62,8 +64,48 @@ async def open_ssl_over_tcp_stream(
         raise
 
 
+async def open_ssl_over_tcp_listeners(
+    port: int,
+    ssl_context: ssl.SSLContext,
+    *,
+    host: str | bytes | None = None,
+    https_compatible: bool = False,
+    backlog: int | None = None,
+) -> list[SSLListener[SocketStream]]:
+    """Listen for TLS over TCP: :func:`open_tcp_listeners`, each listener wrapped
+    in an :class:`SSLListener`.
+
+    The handshake of each connection happens on its first ``sendall`` or
+    ``recv`` (see :class:`SSLListener`).  A checkpoint.
+
+    Args:
+        port: the port (0: any free port, the same on every address).
+        ssl_context: the server's context (with its certificate loaded).
+        host: the host to listen on (``None``: every interface).
+        https_compatible: see :class:`SSLStream`.
+        backlog: the ``listen()`` queue length (default: the kernel maximum).
+
+    Returns:
+        A list of :class:`SSLListener`; the caller owns (and closes) them.  The
+        port: ``listeners[0].transport_listener.socket.getsockname()[1]``.
+
+    Raises:
+        TypeError: if ``ssl_context`` is not an :class:`ssl.SSLContext` (or
+            ``port`` or ``backlog`` is not an int).
+        ValueError: if ``port`` is out of range or ``backlog`` is negative.
+        OSError: if listening fails.
+    """
+    if not isinstance(ssl_context, ssl.SSLContext):
+        raise TypeError(f"ssl_context must be an ssl.SSLContext, got {ssl_context!r}")
+    tcp_listeners = await open_tcp_listeners(port, host=host, backlog=backlog)
+    return [
+        SSLListener(listener, ssl_context, https_compatible=https_compatible)
+        for listener in tcp_listeners
+    ]
+
+
 async def serve_ssl_over_tcp(
-    handler: Callable[[SSLStream], Awaitable[object]],
+    handler: Callable[[SSLStream[SocketStream]], Awaitable[object]],
     port: int,
     ssl_context: ssl.SSLContext,
     *,
@@ -103,11 +145,9 @@ async def serve_ssl_over_tcp(
     """
     if not isinstance(ssl_context, ssl.SSLContext):
         raise TypeError(f"ssl_context must be an ssl.SSLContext, got {ssl_context!r}")
-    tcp_listeners = await open_tcp_listeners(port, host=host, backlog=backlog)
-    ssl_listeners = [
-        SSLListener(listener, ssl_context, https_compatible=https_compatible)
-        for listener in tcp_listeners
-    ]
+    ssl_listeners = await open_ssl_over_tcp_listeners(
+        port, ssl_context, host=host, https_compatible=https_compatible, backlog=backlog
+    )
     await serve_listeners(
         handler, ssl_listeners, handler_nursery=handler_nursery, task_status=task_status
     )

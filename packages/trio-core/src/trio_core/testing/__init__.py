@@ -11,8 +11,8 @@ The pytest plugin (enable it with ``trio_mode = true``) provides the
 ``mock_clock`` and ``autojump_clock`` fixtures.
 """
 
+from .._api import wait_all_tasks_blocked as wait_all_tasks_blocked
 from .._mock_clock import MockClock as MockClock
-from .._run import wait_all_tasks_blocked as wait_all_tasks_blocked
 from ._checkpoints import assert_checkpoints as assert_checkpoints
 from ._checkpoints import assert_no_checkpoints as assert_no_checkpoints
 from ._sequencer import Sequencer as Sequencer

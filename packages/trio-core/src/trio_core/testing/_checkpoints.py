@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .._run import Task, _task, add_instrument, remove_instrument
+from .._api import add_instrument, remove_instrument
+from .._run_context import _task
+from .._tasks import Task
 from ..abc import Instrument
 
 __all__ = ["assert_checkpoints", "assert_no_checkpoints"]
