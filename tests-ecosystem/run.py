@@ -161,7 +161,7 @@ def check_our_trio() -> str:
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
         print(
-            "  Install the libraries of requirements-nodeps.txt with --no-deps (see noxfile.py).",
+            "  Install requirements*.txt with our versions as constraints (see noxfile.py).",
             file=sys.stderr,
         )
         raise SystemExit(2)
