@@ -42,6 +42,7 @@ import argparse
 import importlib.metadata
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -52,6 +53,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from outcome_recorder import read_outcomes
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DOWNLOADS = HERE / ".downloads"
@@ -61,7 +64,7 @@ FAILING = {"failed", "error"}
 #: Per-test bound (pytest-timeout) for our own suites; AnyIO's config sets its own (20 s).
 TEST_TIMEOUT = 60
 #: Bound on one whole suite: past it, the suite's processes are killed and the run fails.
-SUITE_TIMEOUT = 420
+SUITE_TIMEOUT = 480
 
 
 @dataclass
@@ -217,6 +220,8 @@ class Suite:
     name: str
     cwd: Path
     args: list[str]
+    #: Seconds without a finished test before the runner calls the running one hung.
+    hang_timeout: float = 90
 
 
 def suites(baseline: bool = False) -> dict[str, Suite]:
@@ -230,6 +235,7 @@ def suites(baseline: bool = False) -> dict[str, Suite]:
             "anyio",
             Path(),  # filled in by anyio_source(), only when the suite runs
             [*common, "-p", "anyio_trio_only", "-m", "not network", "tests"],
+            hang_timeout=45,  # AnyIO's own per-test timeout is 20 s
         ),
         "ecosystem": Suite(
             "ecosystem",
@@ -246,47 +252,88 @@ def suites(baseline: bool = False) -> dict[str, Suite]:
     }
 
 
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Kill the suite's whole process group (it may have left children) and reap it."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
 def run_suite(suite: Suite, log_suffix: str = "") -> tuple[dict[str, dict[str, str]], str]:
-    """Run one suite's pytest; return its outcomes by node id and pytest's closing line."""
+    """Run one suite's pytest; return its outcomes by node id and a closing line.
+
+    A test that makes no progress for the suite's ``hang_timeout`` (one that
+    pytest-timeout could not interrupt) is recorded as an error, pytest is
+    killed, and the run goes on in a new pytest without the tests already
+    done.  The whole suite is bounded by ``SUITE_TIMEOUT``.
+    """
     if suite.name == "anyio":
         suite.cwd = anyio_source()
     RESULTS.mkdir(exist_ok=True)
     log = RESULTS / f"{suite.name}{log_suffix}.log"
-    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as tmp:
-        outcomes_file = Path(tmp.name)
+    work = Path(tempfile.mkdtemp(prefix=f"ecosystem-{suite.name}-"))
+    outcomes_file, exclude_file = work / "outcomes.jsonl", work / "exclude.txt"
+    outcomes_file.touch()
     env = dict(os.environ)
     env["ECOSYSTEM_OUTCOMES"] = str(outcomes_file)
+    env["ECOSYSTEM_EXCLUDE"] = str(exclude_file)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), env.get("PYTHONPATH")]))
     env.pop("PYTEST_ADDOPTS", None)
     command = [sys.executable, "-m", "pytest", *suite.args]
     started = time.monotonic()
+    hung: dict[str, dict[str, str]] = {}
+    returncode: int | None = None
     with log.open("w", encoding="utf-8") as out:
-        out.write(f"$ cd {suite.cwd} && {' '.join(command)}\n")
-        out.flush()
-        proc = subprocess.Popen(
-            command, cwd=suite.cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-        try:
-            proc.wait(timeout=SUITE_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            raise SystemExit(
-                f"ecosystem: suite {suite.name} did not finish within {SUITE_TIMEOUT} s and "
-                f"was killed; its output is in {log}"
-            )
-        finally:
-            # Whatever the suite left behind in its process group goes too.
+        while returncode is None:
+            done, _ = read_outcomes(str(outcomes_file))
+            exclude_file.write_text("".join(f"{nodeid}\n" for nodeid in [*done, *hung]))
+            out.write(f"$ cd {suite.cwd} && {' '.join(command)}\n")
+            out.flush()
+            proc = subprocess.Popen(
+                command, cwd=suite.cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+            size, progress = -1, time.monotonic()
             try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+                while True:
+                    try:
+                        returncode = proc.wait(timeout=1)
+                        break
+                    except subprocess.TimeoutExpired:
+                        pass
+                    now = time.monotonic()
+                    if now - started > SUITE_TIMEOUT:
+                        raise SystemExit(
+                            f"ecosystem: suite {suite.name} did not finish within "
+                            f"{SUITE_TIMEOUT} s and was killed; its output is in {log}"
+                        )
+                    if outcomes_file.stat().st_size != size:
+                        size, progress = outcomes_file.stat().st_size, now
+                    elif now - progress > suite.hang_timeout:
+                        _, unfinished = read_outcomes(str(outcomes_file))
+                        message = (
+                            f"hung: no progress for {suite.hang_timeout} s (beyond the "
+                            "per-test timeout); pytest was killed and restarted without it"
+                        )
+                        if not unfinished:
+                            unfinished = ["<session>"]
+                            message = f"hung outside any test for {suite.hang_timeout} s"
+                        for nodeid in unfinished:
+                            hung[nodeid] = {"outcome": "error", "message": message}
+                        out.write(f"\n[run.py] {message}: {', '.join(unfinished)}\n")
+                        _kill_group(proc)
+                        if unfinished == ["<session>"]:
+                            returncode = -1
+                        break
+            finally:
+                # Whatever the suite left behind in its process group goes too.
+                _kill_group(proc)
     elapsed = time.monotonic() - started
-    try:
-        outcomes: dict[str, dict[str, str]] = json.loads(outcomes_file.read_text() or "{}")
-    finally:
-        outcomes_file.unlink()
+    outcomes, _ = read_outcomes(str(outcomes_file))
+    outcomes.update(hung)
+    shutil.rmtree(work)
     tail = [line for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
     closing = tail[-1].strip("= ") if tail else "(no output)"
     if not outcomes:
@@ -295,13 +342,14 @@ def run_suite(suite: Suite, log_suffix: str = "") -> tuple[dict[str, dict[str, s
         errors = [line for line in tail if line.startswith(("E ", "ERROR", "ImportError"))]
         message = (errors[-1] if errors else closing)[:300]
         outcomes = {"<session>": {"outcome": "error", "message": f"pytest exited "
-                                  f"{proc.returncode} before any test: {message}"}}  # fmt: skip
-    elif proc.returncode not in (0, 1, 2):
+                                  f"{returncode} before any test: {message}"}}  # fmt: skip
+    elif returncode not in (0, 1, 2, -1):
         raise SystemExit(
-            f"ecosystem: suite {suite.name}'s pytest exited {proc.returncode} after "
+            f"ecosystem: suite {suite.name}'s pytest exited {returncode} after "
             f"{len(outcomes)} outcomes ({closing}); its output is in {log}"
         )
-    return outcomes, f"{closing} [{elapsed:.0f} s; log: {log.relative_to(ROOT)}]"
+    restarts = f"; {len(hung)} hung, restarted" if hung else ""
+    return outcomes, f"{closing} [{elapsed:.0f} s{restarts}; log: {log.relative_to(ROOT)}]"
 
 
 # ---------------------------------------------------------------- comparing

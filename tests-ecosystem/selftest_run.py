@@ -9,11 +9,12 @@ names each pytest outcome as the runner expects.
 
 from __future__ import annotations
 
-import json
+import time
 from pathlib import Path
 
 import pytest
 import run
+from outcome_recorder import read_outcomes
 from run import Entry, compare, read_list, write_list
 
 pytest_plugins = ["pytester"]
@@ -152,7 +153,9 @@ def test_recorder_names_every_outcome(
     pytester.runpytest_subprocess(
         "-p", "outcome_recorder", "-p", "no:cacheprovider", "-p", "no:trio"
     )
-    got = {k.split("::")[-1]: v for k, v in json.loads(out.read_text()).items()}
+    done, unfinished = read_outcomes(str(out))
+    assert unfinished == []
+    got = {k.split("::")[-1]: v for k, v in done.items()}
     assert {k: v["outcome"] for k, v in got.items()} == {
         "test_pass": "passed",
         "test_fail": "failed",
@@ -165,3 +168,29 @@ def test_recorder_names_every_outcome(
     assert "assert 1 == 2" in got["test_fail"]["message"]
     assert got["test_setup_error"]["message"].startswith("at setup: RuntimeError: setup broke")
     assert got["test_teardown_error"]["message"].startswith("at teardown:")
+
+
+def test_a_hung_test_is_recorded_and_the_rest_still_runs(tmp_path: Path) -> None:
+    # No pytest-timeout here: the runner's own hang detection must step in.
+    (tmp_path / "test_fake.py").write_text(
+        "import time\n"
+        "def test_a(): pass\n"
+        "def test_hang(): time.sleep(120)\n"
+        "def test_c(): assert False\n"
+    )
+    suite = run.Suite(
+        "selftest-hang",
+        tmp_path,
+        ["-p", "outcome_recorder", "-p", "no:cacheprovider", "-p", "no:trio", "test_fake.py"],
+        hang_timeout=3,
+    )
+    started = time.monotonic()
+    outcomes, closing = run.run_suite(suite)
+    assert time.monotonic() - started < 60
+    assert {k: v["outcome"] for k, v in outcomes.items()} == {
+        "test_fake.py::test_a": "passed",
+        "test_fake.py::test_hang": "error",
+        "test_fake.py::test_c": "failed",
+    }
+    assert outcomes["test_fake.py::test_hang"]["message"].startswith("hung: no progress for 3 s")
+    assert "1 hung, restarted" in closing
