@@ -267,7 +267,8 @@ def run_suite(suite: Suite, log_suffix: str = "") -> tuple[dict[str, dict[str, s
     A test that makes no progress for the suite's ``hang_timeout`` (one that
     pytest-timeout could not interrupt) is recorded as an error, pytest is
     killed, and the run goes on in a new pytest without the tests already
-    done.  The whole suite is bounded by ``SUITE_TIMEOUT``.
+    done; so does a test during which pytest itself died.  The whole suite is
+    bounded by ``SUITE_TIMEOUT``.
     """
     if suite.name == "anyio":
         suite.cwd = anyio_source()
@@ -313,6 +314,7 @@ def run_suite(suite: Suite, log_suffix: str = "") -> tuple[dict[str, dict[str, s
                         size, progress = outcomes_file.stat().st_size, now
                     elif now - progress > suite.hang_timeout:
                         _, unfinished = read_outcomes(str(outcomes_file))
+                        unfinished = [nodeid for nodeid in unfinished if nodeid not in hung]
                         message = (
                             f"hung: no progress for {suite.hang_timeout} s (beyond the "
                             "per-test timeout); pytest was killed and restarted without it"
@@ -330,6 +332,17 @@ def run_suite(suite: Suite, log_suffix: str = "") -> tuple[dict[str, dict[str, s
             finally:
                 # Whatever the suite left behind in its process group goes too.
                 _kill_group(proc)
+            if returncode is not None and returncode >= 0:
+                # pytest itself died during a test (an INTERNALERROR, os._exit, a
+                # crash): that test is the result, and the rest still runs.
+                _, unfinished = read_outcomes(str(outcomes_file))
+                unfinished = [nodeid for nodeid in unfinished if nodeid not in hung]
+                if unfinished:
+                    message = f"pytest died during this test (exit status {returncode})"
+                    for nodeid in unfinished:
+                        hung[nodeid] = {"outcome": "error", "message": message}
+                    out.write(f"\n[run.py] {message}: {', '.join(unfinished)}; restarting\n")
+                    returncode = None
     elapsed = time.monotonic() - started
     outcomes, _ = read_outcomes(str(outcomes_file))
     outcomes.update(hung)
@@ -348,7 +361,7 @@ def run_suite(suite: Suite, log_suffix: str = "") -> tuple[dict[str, dict[str, s
             f"ecosystem: suite {suite.name}'s pytest exited {returncode} after "
             f"{len(outcomes)} outcomes ({closing}); its output is in {log}"
         )
-    restarts = f"; {len(hung)} hung, restarted" if hung else ""
+    restarts = f"; {len(hung)} hung or died, restarted" if hung else ""
     return outcomes, f"{closing} [{elapsed:.0f} s{restarts}; log: {log.relative_to(ROOT)}]"
 
 

@@ -170,13 +170,15 @@ def test_recorder_names_every_outcome(
     assert got["test_teardown_error"]["message"].startswith("at teardown:")
 
 
-def test_a_hung_test_is_recorded_and_the_rest_still_runs(tmp_path: Path) -> None:
+def test_a_hung_or_dying_test_is_recorded_and_the_rest_still_runs(tmp_path: Path) -> None:
     # No pytest-timeout here: the runner's own hang detection must step in.
     (tmp_path / "test_fake.py").write_text(
         "import time\n"
         "def test_a(): pass\n"
         "def test_hang(): time.sleep(120)\n"
         "def test_c(): assert False\n"
+        "def test_dies(): import os; os._exit(3)\n"
+        "def test_e(): pass\n"
     )
     suite = run.Suite(
         "selftest-hang",
@@ -191,6 +193,11 @@ def test_a_hung_test_is_recorded_and_the_rest_still_runs(tmp_path: Path) -> None
         "test_fake.py::test_a": "passed",
         "test_fake.py::test_hang": "error",
         "test_fake.py::test_c": "failed",
+        "test_fake.py::test_dies": "error",
+        "test_fake.py::test_e": "passed",
     }
     assert outcomes["test_fake.py::test_hang"]["message"].startswith("hung: no progress for 3 s")
-    assert "1 hung, restarted" in closing
+    assert outcomes["test_fake.py::test_dies"]["message"] == (
+        "pytest died during this test (exit status 3)"
+    )
+    assert "2 hung or died, restarted" in closing
