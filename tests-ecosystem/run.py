@@ -235,7 +235,7 @@ def suites(baseline: bool = False) -> dict[str, Suite]:
             "anyio",
             Path(),  # filled in by anyio_source(), only when the suite runs
             [*common, "-p", "anyio_trio_only", "-m", "not network", "tests"],
-            hang_timeout=45,  # AnyIO's own per-test timeout is 20 s
+            hang_timeout=30,  # AnyIO's own per-test timeout is 20 s
         ),
         "ecosystem": Suite(
             "ecosystem",
