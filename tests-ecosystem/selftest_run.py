@@ -171,7 +171,9 @@ def test_recorder_names_every_outcome(
 
 
 def test_a_hung_or_dying_test_is_recorded_and_the_rest_still_runs(tmp_path: Path) -> None:
-    # No pytest-timeout here: the runner's own hang detection must step in.
+    # No pytest-timeout here: the runner's own hang detection must step in.  The
+    # ini file makes tmp_path its own rootdir (nox puts TMPDIR inside the repo).
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
     (tmp_path / "test_fake.py").write_text(
         "import time\n"
         "def test_a(): pass\n"
